@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from courseware.permissions import is_staff_anywhere
 from grader import health, services
+from grader.forms import WorkerCheckForm
 from grader.models import Ping
 
 
@@ -30,11 +31,14 @@ def _staff(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def worker_check(request: HttpRequest) -> HttpResponse:
     _staff(request)
+    form = WorkerCheckForm(request.POST or None)
     if request.method == "POST":
-        ping = services.ping_create(user=request.user)
-        return redirect("worker-check-detail", ping.pk)
+        if form.is_valid():
+            ping = services.ping_create(user=request.user, work_seconds=form.cleaned_data["work_seconds"] or 0)
+            return redirect("worker-check-detail", ping.pk)
     recent = Ping.objects.filter(requested_by=request.user)[:10]
-    return render(request, "grader/worker_check.html", {"recent": recent})
+    return render(request, "grader/worker_check.html", {"recent": recent, "form": form},
+                  status=400 if form.errors else 200)
 
 
 @login_required
