@@ -120,7 +120,9 @@ class CRM:
         if not self.is_cluster_and_ha_healthy(ms):
             return False
         conf = self._read_service_config()
-        return conf is not None and not conf
+        assert ms is not None
+        # services the master still tracks (e.g. just deleted) count as work left to do
+        return conf is not None and not conf and not ms.get("service_status")
 
     def do_one_iteration(self) -> bool:
         self.haenv.loop_start_hook()
@@ -195,7 +197,6 @@ class CRM:
             if self.shutdown_request:
                 return False
             self.set_local_status("wait_for_quorum")
-        elif state == "slave":
-            if self.shutdown_request:
-                return False
+        elif state == "slave" and self.shutdown_request:
+            return False
         return True

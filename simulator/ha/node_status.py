@@ -75,9 +75,7 @@ class NodeStatus:
             mode = lrm_modes.get(node, "unkown")
             if state == "online" and mode == "maintenance":
                 self._set_state(node, "maintenance")
-            elif state in ("unknown", "gone"):
-                self._set_state(node, "online")
-            elif state == "maintenance" and mode != "maintenance":
+            elif state in ("unknown", "gone") or (state == "maintenance" and mode != "maintenance"):
                 self._set_state(node, "online")
         for node in sorted(self.status):
             info = node_info.get(node)

@@ -214,8 +214,8 @@ class ServiceStateMachine:
         if preference == "try-next" and node is None:
             self.haenv.log("warning", f"Start Error Recovery: Tried all available nodes for service '{sid}', retry "
                                       f"start on current node. Tried nodes: {', '.join(sd['failed_nodes'])}")
-        if sd.get("maintenance_node") and sd["node"] == sd["maintenance_node"]:
-            if ns.get_node_state(sd["node"]) == "online":
+        stale_fallback = sd.get("maintenance_node") and sd["node"] == sd["maintenance_node"]
+        if stale_fallback and ns.get_node_state(sd["node"]) == "online":
                 self.haenv.log("info", f"service '{sid}': clearing stale maintenance node "
                                        f"'{sd['maintenance_node']}' setting (is current node)")
                 sd.pop("maintenance_node", None)

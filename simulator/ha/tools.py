@@ -75,13 +75,13 @@ def count_active_services(ss: dict[str, Any] | None, node: str) -> int:
 def _version_key(part: str) -> list[tuple[int, Any]]:
     """Debian ordering for one version part: `~` sorts before everything."""
     key: list[tuple[int, Any]] = []
-    for token in re.findall(r"\d+|~|[^\d~]+", part):
-        if token == "~":
+    for piece in re.findall(r"\d+|~|[^\d~]+", part):
+        if piece == "~":
             key.append((-1, 0))
-        elif token.isdigit():
-            key.append((1, int(token)))
+        elif piece.isdigit():
+            key.append((1, int(piece)))
         else:
-            key.append((0, token))
+            key.append((0, piece))
     key.append((0, ""))
     return key
 
