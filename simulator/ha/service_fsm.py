@@ -216,9 +216,9 @@ class ServiceStateMachine:
                                       f"start on current node. Tried nodes: {', '.join(sd['failed_nodes'])}")
         stale_fallback = sd.get("maintenance_node") and sd["node"] == sd["maintenance_node"]
         if stale_fallback and ns.get_node_state(sd["node"]) == "online":
-                self.haenv.log("info", f"service '{sid}': clearing stale maintenance node "
-                                       f"'{sd['maintenance_node']}' setting (is current node)")
-                sd.pop("maintenance_node", None)
+            self.haenv.log("info", f"service '{sid}': clearing stale maintenance node "
+                                   f"'{sd['maintenance_node']}' setting (is current node)")
+            sd.pop("maintenance_node", None)
         if lrm_res is not None:
             sd["uid"] = self.new_uid(sd["state"])
 
