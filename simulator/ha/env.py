@@ -160,3 +160,31 @@ class HAEnv:
 
     def resource_static_stats(self, sid: str) -> dict[str, float]:
         return {}
+
+    # administration (the `ha-manager` CLI) -----------------------------------
+    def read_resources(self) -> dict[str, dict[str, Any]]:
+        """resources.cfg as written: {sid: {state?, group?, failback?, max_restart?, ...}} (no defaults)."""
+        raise NotImplementedError
+
+    def write_resources(self, resources: dict[str, dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def write_group_config(self, groups: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def ha_groups_migrated(self) -> bool:
+        """PVE 9: groups.cfg missing or empty means groups became rules."""
+        return False
+
+    def guest_type(self, vmid: str) -> str | None:
+        """`vm` or `ct` for an existing guest, None if there is none."""
+        raise NotImplementedError
+
+    def cluster_nodes(self) -> list[str]:
+        return sorted(self.get_node_info())
+
+    def format_time(self, timestamp: int) -> str:
+        """Perl's scalar(localtime), e.g. `Wed Nov 23 11:07:23 2016`."""
+        import time
+
+        return time.asctime(time.gmtime(timestamp))

@@ -245,3 +245,37 @@ class TestEnv(HAEnv):
         if len(digits) >= 3 and digits[:3].isdigit():
             return {"maxcpu": int(digits[0]) + 1, "maxmem": (int(digits[1:3]) + 1) << 29}
         return {}
+
+    # administration (ha-manager) ----------------------------------------------
+    def read_resources(self) -> dict[str, dict[str, Any]]:
+        self._assert_cfs()
+        hidden = ("node", "type", "name", "lock")
+        return {sid: {k: v for k, v in cd.items() if k not in hidden} for sid, cd in self.hw.service_config.items()}
+
+    def write_resources(self, resources: dict[str, dict[str, Any]]) -> None:
+        self._assert_cfs()
+        old = self.hw.service_config
+        new: dict[str, dict[str, Any]] = {}
+        for sid, cd in resources.items():
+            node = old[sid]["node"] if sid in old else self.hw.guests.get(sid)
+            entry = {**cd, "node": node}
+            if sid in old and "lock" in old[sid]:
+                entry["lock"] = old[sid]["lock"]
+            new[sid] = entry
+        self.hw.service_config = new
+
+    def write_group_config(self, groups: dict[str, Any]) -> None:
+        from .config import format_groups
+
+        self._assert_cfs()
+        self.hw.groups_raw = format_groups(groups)
+
+    def ha_groups_migrated(self) -> bool:
+        return not self.hw.read_group_config()["ids"]
+
+    def guest_type(self, vmid: str) -> str | None:
+        for sid in (*self.hw.service_config, *self.hw.guests):
+            kind, _, ident = sid.partition(":")
+            if ident == vmid and kind in ("vm", "ct"):
+                return kind
+        return None

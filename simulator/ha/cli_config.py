@@ -1,0 +1,180 @@
+"""`ha-manager` group and rule commands (API2/HA/Groups.pm, API2/HA/Rules.pm).
+
+Models groupadd/groupset/groupremove/groupconfig (PVE 8; on PVE 9, once
+groups.cfg is gone or empty, every group command fails with `cannot ...
+group: ha groups have been migrated to rules`) and rules add/set/remove/
+config for node-affinity and resource-affinity rules, validated with the same
+feasibility checks the CRM applies. Leaves out: the table layout of
+`rules config` (we print the rules.cfg section text; UNVERIFIED).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import config
+from .cli_args import CliError, Spec, param_error, parse, usage_error
+from .tools import HAError, parse_node_list
+
+MIGRATED = "ha groups have been migrated to rules"
+GROUP_OPTS = {"nodes": "str", "restricted": "bool", "nofailback": "bool", "comment": "str"}
+RULE_OPTS = {"resources": "str", "nodes": "str", "strict": "bool", "affinity": "positive|negative",
+             "comment": "str", "disable": "bool"}
+
+
+def _spec(usage: str, positional: list[str], options: dict[str, str]) -> Spec:
+    return Spec(usage=f"ha-manager {usage}", positional=positional, options=options)
+
+
+def _nodes(spec: Spec, value: str) -> dict[str, int]:
+    try:
+        nodes = parse_node_list(value)
+    except HAError as err:
+        raise param_error(spec, "nodes", str(err)) from err
+    if not nodes:
+        raise param_error(spec, "nodes", "property is missing and it is not optional")
+    return nodes
+
+
+def _groups(env: Any, verb: str) -> dict[str, Any]:
+    if env.ha_groups_migrated():
+        raise CliError(f"cannot {verb} group: {MIGRATED}")
+    return env.read_group_config()
+
+
+def cmd_groupadd(env: Any, args: list[str]) -> str:
+    spec = _spec("groupadd <group> --nodes <string> [OPTIONS]", ["group"], {**GROUP_OPTS, "type": "group"})
+    (group,), opts = parse(spec, args)
+    if "nodes" not in opts:
+        raise param_error(spec, "nodes", "property is missing and it is not optional")
+    groups = _groups(env, "create")
+    if group in groups["ids"]:
+        raise CliError(f"create failed - ha group '{group}' already defined")
+    groups["ids"][group] = {"type": "group", "nodes": _nodes(spec, opts["nodes"]),
+                            "restricted": opts.get("restricted", 0), "nofailback": opts.get("nofailback", 0)}
+    if opts.get("comment"):
+        groups["ids"][group]["comment"] = opts["comment"]
+    env.write_group_config(groups)
+    return ""
+
+
+def cmd_groupset(env: Any, args: list[str]) -> str:
+    spec = _spec("groupset <group> [OPTIONS]", ["group"], {**GROUP_OPTS, "delete": "str", "digest": "str"})
+    (group,), opts = parse(spec, args)
+    groups = _groups(env, "update")
+    if group not in groups["ids"]:
+        raise CliError(f"no such ha group '{group}'")
+    entry = groups["ids"][group]
+    for key in [k for k in re.split(r"[\s,;]+", opts.pop("delete", "")) if k]:
+        if key not in ("restricted", "nofailback", "comment"):
+            raise param_error(spec, "delete", f"invalid format - unknown option '{key}'")
+        entry[key] = 0 if key != "comment" else None
+    opts.pop("digest", None)
+    if "nodes" in opts:
+        opts["nodes"] = _nodes(spec, opts["nodes"])
+    entry.update(opts)
+    env.write_group_config(groups)
+    return ""
+
+
+def cmd_groupremove(env: Any, args: list[str]) -> str:
+    (group,), _ = parse(_spec("groupremove <group>", ["group"], {}), args)
+    groups = _groups(env, "delete")
+    if group not in groups["ids"]:
+        raise CliError(f"no such ha group '{group}'")
+    users = sorted(sid for sid, cd in env.read_resources().items() if cd.get("group") == group)
+    if users:
+        raise CliError(f"ha group '{group}' is used by resource '{users[0]}'")
+    del groups["ids"][group]
+    env.write_group_config(groups)
+    return ""
+
+
+def cmd_groupconfig(env: Any, args: list[str]) -> str:
+    parse(_spec("groupconfig", [], {}), args)
+    return config.format_groups(_groups(env, "index")).rstrip("\n")
+
+
+def _rule_from_opts(spec: Spec, kind: str, opts: dict[str, Any], rule: dict[str, Any]) -> None:
+    if "resources" in opts:
+        sids = [s for s in re.split(r"[\s,;]+", opts["resources"]) if s]
+        bad = [s for s in sids if not re.match(r"^(vm|ct):[1-9][0-9]*$", s)]
+        if bad or not sids:
+            raise param_error(spec, "resources", f"invalid format - value '{bad[0] if bad else ''}' does not look "
+                                                 "like a valid ha resource id")
+        rule["resources"] = dict.fromkeys(sids, 1)
+    if kind == "node-affinity":
+        if "affinity" in opts:
+            raise usage_error(spec, "Unknown option: affinity\n400 unable to parse option")
+        if "nodes" in opts:
+            rule["nodes"] = {n: {"priority": p} for n, p in _nodes(spec, opts["nodes"]).items()}
+        for key in ("strict", "disable", "comment"):
+            if key in opts:
+                rule[key] = opts[key]
+    else:
+        for key in ("nodes", "strict"):
+            if key in opts:
+                raise usage_error(spec, f"Unknown option: {key}\n400 unable to parse option")
+        for key in ("affinity", "disable", "comment"):
+            if key in opts:
+                rule[key] = opts[key]
+
+
+def _check_feasible(env: Any, rules: dict[str, Any], ruleid: str) -> None:
+    from .rules import transform
+
+    trial = {"ids": {r: dict(v) for r, v in rules["ids"].items()}, "order": dict(rules["order"]), "digest": ""}
+    messages = [m for m in transform(trial, env.cluster_nodes()) if f"'{ruleid}'" in m]
+    if messages:
+        reason = messages[0].split("because ", 1)[1].rstrip(".")
+        raise CliError(f"rule '{ruleid}' is infeasible: {reason}")
+
+
+def cmd_rules(env: Any, args: list[str]) -> str:
+    usage = "ha-manager rules <add|config|list|remove|set> ..."
+    if not args:
+        raise CliError(f"400 not enough arguments\n{usage}")
+    verb, rest = args[0], args[1:]
+    if verb in ("config", "list"):
+        parse(_spec(f"rules {verb}", [], {"type": "node-affinity|resource-affinity"}), rest)
+        return config.format_rules(env.read_rules_config()).rstrip("\n")
+    if verb == "remove":
+        (ruleid,), _ = parse(_spec("rules remove <rule>", ["rule"], {}), rest)
+        rules = env.read_rules_config()
+        if ruleid not in rules["ids"]:
+            raise CliError(f"no such ha rule '{ruleid}'")
+        del rules["ids"][ruleid]
+        env.write_rules_config(rules)
+        return ""
+    if verb in ("add", "set"):
+        return _rules_add_set(env, verb, rest)
+    raise CliError(f"ERROR: unknown command 'ha-manager rules {verb}'\nUSAGE: {usage}")
+
+
+def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
+    spec = _spec(f"rules {verb} <type> <rule> [OPTIONS]", ["type", "rule"], RULE_OPTS)
+    (kind, ruleid), opts = parse(spec, rest)
+    if kind not in config.RULE_TYPES:
+        raise param_error(spec, "type", f"value '{kind}' does not have a value in the enumeration "
+                                        "'node-affinity, resource-affinity'")
+    if not re.match(r"^[A-Za-z][A-Za-z0-9_\-]+$", ruleid):
+        raise param_error(spec, "rule", f"invalid format - value '{ruleid}' does not look like a valid rule id")
+    rules = env.read_rules_config()
+    if verb == "add":
+        if ruleid in rules["ids"]:
+            raise CliError(f"ha rule '{ruleid}' already defined")
+        for needed in ("resources", "nodes") if kind == "node-affinity" else ("resources", "affinity"):
+            if needed not in opts:
+                raise param_error(spec, needed, "property is missing and it is not optional")
+        rule: dict[str, Any] = {"type": kind, "disable": 0}
+        if kind == "node-affinity":
+            rule.update(strict=0, affinity="positive")
+        rules["ids"][ruleid] = rule
+        rules["order"][ruleid] = max(rules["order"].values(), default=0) + 1
+    elif ruleid not in rules["ids"] or rules["ids"][ruleid]["type"] != kind:
+        raise CliError(f"no such ha rule '{ruleid}'")
+    _rule_from_opts(spec, kind, opts, rules["ids"][ruleid])
+    _check_feasible(env, rules, ruleid)
+    env.write_rules_config(rules)
+    return ""
