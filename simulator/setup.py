@@ -1,0 +1,236 @@
+"""Creating and changing a cluster: what `pvecm create|add|delnode|expected|qdevice` do.
+
+Models: `pvecm create` (corosync.conf with config_version 1, the node as
+nodeid 1), `pvecm add` with the joining node's `assert_joinable` checks and
+the cluster side's checks (quorum, unique name and address), the joiner's
+/etc/pve replaced by the cluster's, `pvecm delnode`, runtime `pvecm expected`
+with votequorum's validation, and `pvecm qdevice setup|remove` (ffsplit for an
+even node count, lms with --force for an odd one). Each bump of the nodelist
+raises config_version by one.
+Leaves out: certificates, SSH keys, extra links (link1..7), and the password
+prompt (a join always authenticates).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simulator.corosync import CorosyncConf, NodeEntry, QDeviceConf, setexpected_valid
+from simulator.errors import PveError
+
+if TYPE_CHECKING:
+    from simulator.cluster import Cluster
+
+NO_CONF = ("Error: Corosync config '/etc/pve/corosync.conf' does not exist - "
+           "is this node part of a cluster?")
+CONF_EXISTS = "cluster config '/etc/pve/corosync.conf' already exists"
+NO_COROSYNC = "Cannot initialize CMAP service"
+
+
+class SetupMixin:
+    def require_cluster_conf(self: Cluster, node: str) -> CorosyncConf:
+        conf = self.conf_of(node)
+        if conf is None:
+            raise PveError(NO_CONF, 2)
+        return conf
+
+    def require_corosync(self: Cluster, node: str) -> None:
+        if not self.nodes[node].services["corosync"]:
+            raise PveError(NO_COROSYNC, 1)
+
+    def create_cluster(self: Cluster, node: str, name: str, user: str = "root@pam",
+                       nodeid: int = 1, votes: int = 1) -> list[str]:
+        """`pvecm create NAME` on a standalone node; returns what it prints."""
+        self.require_pmxcfs(node)
+        if self.conf_of(node) is not None:
+            raise PveError(CONF_EXISTS)
+        db = self.cfs_write_db(node)
+        n = self.nodes[node]
+        db.corosync = CorosyncConf(name, 1, {node: NodeEntry(node, nodeid, votes, n.ip)})
+        db.lineage = self.new_id(f"{name}-")
+        # UNVERIFIED: the corosync-keygen lines printed before pvecm's own two lines.
+        lines = ["Corosync Cluster Engine Authentication key generator.",
+                 "Gathering 2048 bits for key from /dev/urandom.",
+                 "Writing corosync key to /etc/corosync/authkey.",
+                 "Writing corosync config to /etc/pve/corosync.conf",
+                 "Restart corosync and cluster filesystem"]
+        self.quick_task(node, "clustercreate", name, user, lines)
+        self._start_corosync(node)
+        self.log.add(self.clock.now, node, "sim", f"{node}: created cluster '{name}'")
+        return lines
+
+    def _start_corosync(self: Cluster, node: str) -> None:
+        n = self.nodes[node]
+        n.services["corosync"] = True
+        n.service_since["corosync"] = self.clock.now
+        n.service_pids["corosync"] = n.alloc_pid()
+        n.expected_override = None
+        self.log.add(self.clock.now, node, "corosync", "  [MAIN  ] Corosync Cluster Engine  starting up")
+        self.refresh_membership()
+
+    def _joinable_errors(self: Cluster, node: str) -> list[str]:
+        errors = []
+        if self.conf_of(node) is not None:
+            errors += ["authentication key '/etc/corosync/authkey' already exists", CONF_EXISTS]
+        if self.db_of(node).guests_on(node):
+            errors.append("this host already contains virtual guests")
+        if self.nodes[node].services["corosync"]:
+            errors.append("corosync is already running, is this node already in a cluster?!")
+        return errors
+
+    def join_cluster(self: Cluster, node: str, host: str, user: str = "root@pam", votes: int = 1,
+                     nodeid: int | None = None, force: bool = False) -> list[str]:
+        """`pvecm add HOST` run on the joining node; PveError carries the printed lines."""
+        self.require_pmxcfs(node)
+        lines: list[str] = []
+        errors = self._joinable_errors(node)
+        if errors:
+            lines += ["detected the following error(s):", *[f"* {e}" for e in errors]]
+            if not force:
+                raise PveError("\n".join([*lines, "Check if node may join a cluster failed!"]))
+            lines.append("WARNING : detected error but forced to continue!")  # UNVERIFIED wording
+        lines += [f"Please enter superuser (root) password for '{host}': ********",
+                  f"Establishing API connection with host '{host}'"]
+        target = self._join_target(node, host, lines)
+        lines += ["Login succeeded.", "check cluster join API version",
+                  f"No cluster network links passed explicitly, fallback to local node IP "
+                  f"'{self.nodes[node].ip}'", "Request addition of this node"]
+        self._check_addnode(node, target, nodeid, lines)
+        db = self.cfs_write_db(target)
+        conf = db.corosync
+        assert conf is not None
+        conf.nodes[node] = NodeEntry(node, nodeid or conf.next_nodeid(), votes, self.nodes[node].ip)
+        conf.config_version += 1
+        old = self.nodes[node].db
+        self.nodes[node].db = db.id
+        if all(n.db != old for n in self.nodes.values()):
+            del self.dbs[old]
+        lines += ["Join request OK, finishing setup locally", "stopping pve-cluster service",
+                  f"backup old database to '/var/lib/pve-cluster/backup/config-{self.clock.wall()}.sql.gz'",
+                  "waiting for quorum...OK", "(re)generate node files", "generate new node certificate",
+                  "merge authorized SSH keys",
+                  "generated new node certificate, restart pveproxy and pvedaemon services",
+                  f"successfully added node '{node}' to cluster."]
+        self.quick_task(node, "clusterjoin", "", user, lines)
+        self.log.add(self.clock.now, node, "sim", f"{node}: joined cluster '{conf.cluster_name}' via {target}")
+        self._start_corosync(node)
+        return lines
+
+    def _join_target(self: Cluster, node: str, host: str, lines: list[str]) -> str:
+        target = self.resolve_host(host)
+        if target is None:
+            # UNVERIFIED: LWP's text for an unresolvable name.
+            raise PveError("\n".join([*lines, f"500 Can't connect to {host}:8006 (Name or service not known)"]))
+        if target not in self.nodes or not self.link_up(node, target):
+            raise PveError("\n".join([*lines, f"500 Can't connect to {host}:8006 (No route to host)"]))
+        if target == node:
+            raise PveError("\n".join([*lines, "500 can't join a cluster through the local node"]))  # UNVERIFIED
+        return target
+
+    def _check_addnode(self: Cluster, node: str, target: str, nodeid: int | None, lines: list[str]) -> None:
+        def fail(message: str) -> PveError:
+            return PveError("\n".join([*lines, message]))
+
+        conf = self.conf_of(target)
+        if conf is None:
+            raise fail(NO_CONF)  # UNVERIFIED: the join API answers with check_conf_exists' error
+        if not self.is_quorate(target):
+            raise fail("cluster not ready - no quorum?")
+        if node in conf.nodes:
+            raise fail(f"can't add existing node '{node}'")
+        ip = self.nodes[node].ip
+        for entry in conf.by_nodeid():
+            if entry.ip == ip:
+                raise fail(f"corosync: address '{ip}' already used on link ring0_addr by node '{entry.name}'")
+            if nodeid is not None and entry.nodeid == nodeid:
+                raise fail(f"Nodeid {nodeid} already used by node '{entry.name}'")  # UNVERIFIED
+        if conf.qdevice is not None:
+            # UNVERIFIED: pvecm refuses to change the nodelist while a QDevice is configured.
+            raise fail("Cannot add node: QDevice configured, remove it first with 'pvecm qdevice remove'")
+
+    def delete_node(self: Cluster, node: str, target: str, user: str = "root@pam") -> list[str]:
+        """`pvecm delnode TARGET` run on `node`."""
+        self.require_pmxcfs(node)
+        conf = self.require_cluster_conf(node)
+        self.require_quorum(node)
+        entry = conf.node_by_name_or_ip(target)
+        if entry is None:
+            raise PveError(f"Node/IP: {target} is not a known host of the cluster.")
+        if entry.name == node:
+            raise PveError("Cannot delete myself from cluster!")
+        if conf.qdevice is not None:
+            raise PveError("Cannot delete node: QDevice configured, remove it first "
+                           "with 'pvecm qdevice remove'")  # UNVERIFIED
+        online = entry.name in self.partition_of(node)
+        db = self.cfs_write_db(node)
+        assert db.corosync is not None
+        del db.corosync.nodes[entry.name]
+        db.corosync.config_version += 1
+        removed = self.nodes.get(entry.name)
+        if removed is not None and removed.db == db.id:
+            clone = db.copy(self.new_id("db"))  # the removed node keeps its last view
+            self.dbs[clone.id] = clone
+            removed.db = clone.id
+        lines = [f"Killing node {entry.nodeid}" if online
+                 else "Could not kill node (error = CS_ERR_NOT_EXIST)"]
+        self.log.add(self.clock.now, node, "sim", f"{node}: removed node {entry.name} from the cluster")
+        self.refresh_membership()
+        return lines
+
+    def set_expected(self: Cluster, node: str, expected: int) -> None:
+        """`pvecm expected N`: a runtime override for every member of `node`'s partition."""
+        self.require_cluster_conf(node)
+        self.require_corosync(node)
+        view = self.views.get(node)
+        if view is None or not setexpected_valid(expected, view.total_votes, view.quorate):
+            raise PveError("Unable to set expected votes: CS_ERR_INVALID_PARAM", 1)
+        for member in view.members:
+            self.nodes[member].expected_override = expected
+        self.log.add(self.clock.now, node, "sim", f"{node}: expected votes set to {expected} "
+                     f"on {','.join(view.members)}")
+        self.refresh_membership()
+
+    def qdevice_setup(self: Cluster, node: str, address: str, force: bool = False) -> list[str]:
+        conf = self.require_cluster_conf(node)
+        self.require_quorum(node)
+        if conf.qdevice is not None:
+            raise PveError("QDevice already configured!")
+        members = self.partition_of(node)
+        for entry in conf.by_nodeid():
+            if entry.name not in members:
+                raise PveError(f"All nodes must be online! Node {entry.name} is offline, aborting.")
+        if len(conf.nodes) % 2 == 1 and not force:
+            raise PveError("Clusters with an odd node count are not officially supported!")
+        host = self.resolve_host(address)
+        if host is None or host not in self.hosts or not self.link_up(node, host):
+            raise PveError(f"ssh: connect to host {address} port 22: No route to host")  # UNVERIFIED
+        if not self.hosts[host].qnetd:
+            raise PveError(f"corosync-qnetd is not installed on '{address}'")  # UNVERIFIED
+        algorithm = "lms" if len(conf.nodes) % 2 == 1 else "ffsplit"
+        votes = conf.node_votes() - 1 if algorithm == "lms" else 1
+        db = self.cfs_write_db(node)
+        assert db.corosync is not None
+        db.corosync.qdevice = QDeviceConf(address, algorithm, votes)
+        db.corosync.config_version += 1
+        self.refresh_membership()
+        # UNVERIFIED: condensed; the real command also shows ssh-copy-id and certutil output.
+        lines = ["INFO: initializing qnetd server", "", "INFO: copying CA cert and initializing on all nodes", "",
+                 "INFO: generating cert request", "", "INFO: copying exported cert request to qnetd server", "",
+                 "INFO: add QDevice to cluster configuration", ""]
+        for entry in conf.by_nodeid():
+            lines.append(f"INFO: start and enable corosync qdevice daemon on node '{entry.name}'...")
+        lines.append("Reloading corosync configuration")
+        self.log.add(self.clock.now, node, "sim", f"{node}: QDevice {address} added ({algorithm})")
+        return lines
+
+    def qdevice_remove(self: Cluster, node: str) -> None:
+        conf = self.require_cluster_conf(node)
+        self.require_quorum(node)
+        if conf.qdevice is None:
+            raise PveError("No QDevice configured!")
+        db = self.cfs_write_db(node)
+        assert db.corosync is not None
+        db.corosync.qdevice = None
+        db.corosync.config_version += 1
+        self.log.add(self.clock.now, node, "sim", f"{node}: QDevice removed")
+        self.refresh_membership()
