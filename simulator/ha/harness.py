@@ -229,29 +229,48 @@ def _run_node(hw: Hardware, node: str, nodes: list[str], skip: dict[str, int], f
             hw.nodes[other].lrm = None
 
 
+def loop_length(hw: Hardware) -> int:
+    looptime = max(20, 2 * len(hw.nodes))
+    if looptime >= 60:
+        raise SimulationError("unable to simulate so many nodes. You need to increate watchdog/lock timeouts.")
+    return looptime
+
+
+def run_loop(hw: Hardware, nodes: list[str], skip: dict[str, int], looptime: int) -> None:
+    """One harness loop: every node's CRM and LRM once, then the clock moves to the loop end."""
+    start = hw.cur_time
+    for index, node in enumerate(nodes):
+        _run_node(hw, node, nodes, skip, index == 0)
+    for kind in ("crm", "lrm"):
+        if skip.get(kind):
+            skip[kind] -= 1
+    if hw.cur_time - start < looptime:
+        hw.cur_time = start + looptime
+    for node in nodes:
+        hw.nodes[node].lrm_env.loop_start_hook()
+        hw.nodes[node].crm_env.loop_start_hook()
+
+
+def advance(hw: Hardware, seconds: int) -> None:
+    """Let `seconds` of simulated time pass (whole loops), without a cmdlist."""
+    nodes = sorted(hw.nodes)
+    looptime = loop_length(hw)
+    until = hw.cur_time + seconds
+    while hw.cur_time < until:
+        run_loop(hw, nodes, {}, looptime)
+
+
 def run(hw: Hardware, cmdlist: list[list[str]]) -> None:
     """Run the simulation until 500 s after the last command batch."""
     batches = list(cmdlist)
     last_command_time, next_cmd_at, loop_count = 0, 0, 0
     skip: dict[str, int] = {}
     nodes = sorted(hw.nodes)
-    looptime = max(20, 2 * len(nodes))
-    if looptime >= 60:
-        raise SimulationError("unable to simulate so many nodes. You need to increate watchdog/lock timeouts.")
+    looptime = loop_length(hw)
     while True:
-        start = hw.cur_time
-        for index, node in enumerate(nodes):
-            _run_node(hw, node, nodes, skip, index == 0)
-        for kind in ("crm", "lrm"):
-            if skip.get(kind):
-                skip[kind] -= 1
-        if hw.cur_time - start < looptime:
-            hw.cur_time = start + looptime
+        run_loop(hw, nodes, skip, looptime)
         if hw.cur_time > MAX_SIM_TIME:
             raise SimulationError(f"simulation exceeded maximum time ({MAX_SIM_TIME}) - force end")
-        for node in nodes:
-            hw.nodes[node].lrm_env.loop_start_hook()
-            hw.nodes[node].crm_env.loop_start_hook()
         if hw.cur_time < next_cmd_at:
             continue
         if loop_count % 5 == 0:
@@ -272,3 +291,16 @@ def run(hw: Hardware, cmdlist: list[list[str]]) -> None:
                 else:
                     sim_hardware_cmd(hw, cmd, "cmdlist")
         loop_count += 1
+
+
+def new_world(node_count: int = 3, services: dict[str, dict[str, str]] | None = None,
+              powered: bool = True) -> Hardware:
+    """A harness world with node1..nodeN (powered on unless told) and the given HA services."""
+    status = {f"node{i}": {"power": "off", "network": "off"} for i in range(1, node_count + 1)}
+    # a missing `state` means started, as in a real resources.cfg (scenario folders keep the sim's `disabled`)
+    hw = Hardware(status=status, service_config={sid: dict(cd) for sid, cd in (services or {}).items()},
+                  default_state="started")
+    if powered:
+        for node in sorted(status):
+            sim_hardware_cmd(hw, f"power {node} on", "cmdlist")
+    return hw

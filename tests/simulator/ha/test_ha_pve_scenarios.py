@@ -42,7 +42,8 @@ def test_scenario_log_matches_log_expect(name: str) -> None:
     assert not diff, f"{name} regressed:\n{diff}"
 
 
-def test_count_of_identical_logs_is_reported_and_keep_passing_list_is_honest(capsys: pytest.CaptureFixture[str]) -> None:
+def test_count_of_identical_logs_is_reported_and_keep_passing_list_is_honest(
+        capsys: pytest.CaptureFixture[str]) -> None:
     identical = [name for name in ALL if not _diff(name)]
     with capsys.disabled():
         print(f"\npve-ha-manager scenarios: {len(identical)} of {len(ALL)} logs identical")
