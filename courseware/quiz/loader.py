@@ -258,9 +258,10 @@ def _load_section(path: Path, rel: str, root: Path) -> tuple[Section | None, lis
                 issues.append(ContentIssue(rel, n, "body", f"figure '{target}' does not exist"))
     if not body.strip():
         issues.append(ContentIssue(rel, body_line, "body", "the section has no text"))
-    if meta is None or issues:
+    if meta is None:
         return None, issues
-    return Section(meta=meta, body=body, path=rel, body_line=body_line, key_lines=dict(data.key_lines)), []
+    # A valid front matter still takes part in the cross-file checks when the body has problems.
+    return Section(meta=meta, body=body, path=rel, body_line=body_line, key_lines=dict(data.key_lines)), issues
 
 
 def _load_checkpoint(path: Path, rel: str) -> tuple[Checkpoint | None, list[ContentIssue]]:
@@ -369,7 +370,7 @@ def load_course(folder: str | Path) -> Course:
             continue
         section, more = _load_section(path, rel, root)
         issues += more
-        if section:
+        if section is not None:
             sections.append(section)
 
     checkpoints: list[Checkpoint] = []

@@ -83,6 +83,8 @@ def _scenario_view(question: SimulatorCheck) -> dict[str, Any]:
             "cluster_name": scenario.cluster_name,
             "nodes": [{"name": n.name, "votes": n.votes, "online": n.online} for n in scenario.nodes],
             "qdevice": scenario.qdevice,
+            "guests": [g.model_dump() for g in scenario.guests],
+            "shared_storage": list(scenario.shared_storage),
             "ha_resources": list(scenario.ha_resources),
         }
     return {"ref": scenario.ref}

@@ -240,17 +240,31 @@ class TopologyNode(Strict):
     online: bool = True
 
 
+class TopologyGuest(Strict):
+    vmid: int = Field(ge=100, le=999999999)
+    type: Literal["qemu", "lxc"] = "qemu"
+    node: str
+    status: Literal["running", "stopped"] = "running"
+    storage: str = "local-lvm"
+
+
 class Topology(Strict):
-    """An inline scenario: a cluster of nodes, some of them powered off."""
+    """An inline scenario: a cluster of nodes (some powered off), its guests and HA resources."""
 
     cluster_name: str = "lab"
     nodes: list[TopologyNode] = Field(min_length=1, max_length=16)
     qdevice: bool = False
-    ha_resources: list[str] = Field(default_factory=list)
+    guests: list[TopologyGuest] = Field(default_factory=list)
+    shared_storage: list[str] = Field(default_factory=list)
+    ha_resources: list[Annotated[str, Field(pattern=r"^(vm|ct):\d+$")]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _names(self) -> Topology:
         _unique([n.name for n in self.nodes], "node")
+        names = {n.name for n in self.nodes}
+        for g in self.guests:
+            if g.node not in names:
+                raise ValueError(f"guest {g.vmid} is on unknown node '{g.node}'")
         return self
 
 

@@ -66,6 +66,11 @@ def total(a: float, b: float, c: float = 0) -> float:
     return a + b + c
 
 
+@answer_function("minimum")
+def minimum(a: float, b: float) -> float:
+    return min(a, b)
+
+
 @answer_function("product")
 def product(a: float, b: float) -> float:
     return a * b
