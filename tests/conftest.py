@@ -45,6 +45,12 @@ def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "cond
 
 # ---------------------------------------------------------------- personas
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for attackers, not for the test suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def personas(db, django_user_model):
     """alice, bob (students), terry (TA), ingrid (instructor) in ops3; oscar instructs ops4."""
