@@ -37,6 +37,7 @@ def _power(hw: Hardware, node: str, slot: NodeSlot, action: str) -> None:
                 slot.lrm_restart = False
             hw.watchdog_reset(node)
             hw.service_status[node] = {}
+        hw.history.append((hw.cur_time, f"power-{action}", node))
     status["power"] = action
     status["network"] = action
     status.pop("shutdown", None)
@@ -225,6 +226,7 @@ def _run_node(hw: Hardware, node: str, nodes: list[str], skip: dict[str, int], f
         if not hw.watchdog_check(other):
             sim_hardware_cmd(hw, f"power {other} off", "watchdog")
             hw.log("info", f"server '{other}' stopped by poweroff (watchdog)")
+            hw.history.append((hw.cur_time, "watchdog-fenced", other))
             hw.nodes[other].crm = None
             hw.nodes[other].lrm = None
 

@@ -214,6 +214,8 @@ class LRM:
                 self.set_local_status("lost_agent_lock")
             elif not self.get_protected_ha_agent_lock():
                 self.set_local_status("lost_agent_lock")
+            elif self.mode != "maintenance":
+                self.set_local_status("active")
 
     def work(self) -> bool:
         self.update_service_status()

@@ -162,6 +162,7 @@ class TestEnv(HAEnv):
     def steal_service(self, sid: str, current_node: str, new_node: str) -> None:
         self._assert_cfs()
         self.hw.change_service_location(sid, current_node, new_node)
+        self.hw.history.append((self.cur_time, "recovered-from", f"{sid} {current_node}"))
 
     def get_datacenter_settings(self) -> dict[str, Any]:
         return self.hw.datacenter

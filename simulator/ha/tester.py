@@ -114,6 +114,11 @@ def load_hardware(folder: Path) -> tuple[Hardware, list[list[str]]]:
 
 def simulate(folder: Path, printer: Any = None) -> list[str]:
     """Run one scenario folder and return its log lines."""
+    return simulate_world(folder, printer).lines
+
+
+def simulate_world(folder: Path, printer: Any = None) -> Hardware:
+    """Run one scenario folder and return the world as it ends (its log is `.lines`)."""
     hw, cmdlist = load_hardware(folder)
     hw.printer = printer
     hw.log("info", "starting simulation")
@@ -123,7 +128,7 @@ def simulate(folder: Path, printer: Any = None) -> list[str]:
         hw.log("err", f"exit simulation - {err}")
     else:
         hw.log("info", "exit simulation - done")
-    return hw.lines
+    return hw
 
 
 def first_difference(expected: list[str], actual: list[str]) -> str:

@@ -61,6 +61,7 @@ class Hardware:
     lines: list[str] = field(default_factory=list)
     printer: Callable[[str], None] | None = None
     default_state: str = "disabled"
+    history: list[tuple[int, str, str]] = field(default_factory=list)  # (time, event, subject): audit trail
     guests: dict[str, str] = field(default_factory=dict)  # sid -> node of guests HA does not manage yet
     nodes: dict[str, NodeSlot] = field(default_factory=dict)
     _wd_counter: int = 0
