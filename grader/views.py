@@ -32,10 +32,9 @@ def _staff(request: HttpRequest) -> None:
 def worker_check(request: HttpRequest) -> HttpResponse:
     _staff(request)
     form = WorkerCheckForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            ping = services.ping_create(user=request.user, work_seconds=form.cleaned_data["work_seconds"] or 0)
-            return redirect("worker-check-detail", ping.pk)
+    if request.method == "POST" and form.is_valid():
+        ping = services.ping_create(user=request.user, work_seconds=form.cleaned_data["work_seconds"] or 0)
+        return redirect("worker-check-detail", ping.pk)
     recent = Ping.objects.filter(requested_by=request.user)[:10]
     return render(request, "grader/worker_check.html", {"recent": recent, "form": form},
                   status=400 if form.errors else 200)
