@@ -158,6 +158,10 @@ class MembershipMixin:
         diverged = [db for db, _ in candidates if db.dirty]
         if len(diverged) > 1:
             self._record_divergence(group, candidates, winner)
+        for vmid, hosts in self.duplicate_guests(group).items():
+            self.record_split_brain(
+                "duplicate-guest", {"vmid": vmid, "nodes": hosts},
+                f"split brain: guest {vmid} is running on {' and '.join(hosts)} at the same time")
         for name in group:
             self.nodes[name].db = winner.id
         self._drop_unused_dbs()
@@ -176,10 +180,6 @@ class MembershipMixin:
         if len(conf_versions) > 1:
             self.log.add(self.clock.now, "cluster", "sim",
                          f"conflicting corosync config_version {conf_versions}")
-        for vmid, hosts in self.duplicate_guests(group).items():
-            self.record_split_brain(
-                "duplicate-guest", {"vmid": vmid, "nodes": hosts},
-                f"split brain: guest {vmid} is running on {' and '.join(hosts)} at the same time")
         for name in sorted(group):
             self.log.add(self.clock.now, name, "pve-cluster",
                          "[dcdb] crit: cpg_send_message failed: 9 - data diverged, resyncing from highest version")
