@@ -232,6 +232,8 @@ def _run_node(hw: Hardware, node: str, nodes: list[str], skip: dict[str, int], f
 
 
 def loop_length(hw: Hardware) -> int:
+    if hw.loop_seconds:
+        return hw.loop_seconds
     looptime = max(20, 2 * len(hw.nodes))
     if looptime >= 60:
         raise SimulationError("unable to simulate so many nodes. You need to increate watchdog/lock timeouts.")
@@ -269,13 +271,14 @@ def run(hw: Hardware, cmdlist: list[list[str]]) -> None:
     skip: dict[str, int] = {}
     nodes = sorted(hw.nodes)
     looptime = loop_length(hw)
+    batch_every = 5 if not hw.loop_seconds else max(1, 100 // hw.loop_seconds)
     while True:
         run_loop(hw, nodes, skip, looptime)
         if hw.cur_time > MAX_SIM_TIME:
             raise SimulationError(f"simulation exceeded maximum time ({MAX_SIM_TIME}) - force end")
         if hw.cur_time < next_cmd_at:
             continue
-        if loop_count % 5 == 0:
+        if loop_count % batch_every == 0:
             batch = batches.pop(0) if batches else None
             if batch is None and hw.cur_time - last_command_time > 500:
                 return
@@ -296,12 +299,17 @@ def run(hw: Hardware, cmdlist: list[list[str]]) -> None:
 
 
 def new_world(node_count: int = 3, services: dict[str, dict[str, str]] | None = None,
-              powered: bool = True) -> Hardware:
-    """A harness world with node1..nodeN (powered on unless told) and the given HA services."""
+              powered: bool = True, fast: bool = False) -> Hardware:
+    """A harness world with node1..nodeN (powered on unless told) and the given HA services.
+
+    `fast` models real 10 s rounds with free iterations, so any node count works.
+    """
     status = {f"node{i}": {"power": "off", "network": "off"} for i in range(1, node_count + 1)}
     # a missing `state` means started, as in a real resources.cfg (scenario folders keep the sim's `disabled`)
     hw = Hardware(status=status, service_config={sid: dict(cd) for sid, cd in (services or {}).items()},
                   default_state="started")
+    if fast:
+        hw.iteration_cost, hw.loop_seconds = 0, 10
     if powered:
         for node in sorted(status):
             sim_hardware_cmd(hw, f"power {node} on", "cmdlist")

@@ -333,34 +333,39 @@ class LRM:
             return 0
         sc = self.haenv.read_service_config()
         order = sorted(self.workers, key=lambda s: (-self.workers[s]["start_tries"], s))
+        finished = False
         for sid in order:
             w = self.workers[sid]
             w["start_tries"] += 1
             res = agents.exec_resource_agent(self.haenv, sid, sc.get(sid), w["state"], w["params"])
             if w["uid"] is not None:
-                self.resource_command_finished(sid, w["uid"], res)
+                finished = self.resource_command_finished(sid, w["uid"], res, sc) or finished
             else:
                 self.stop_command_finished(sid, res)
+        if finished:
+            # keep only results the CRM can still ask for (LRM.pm prunes after every result; same outcome)
+            valid = {sd.get("uid") for sd in self.service_status.values() if sd.get("uid")}
+            self.results = {k: v for k, v in self.results.items() if k in valid}
         return len(self.workers)
 
     def stop_command_finished(self, sid: str, exit_code: int) -> None:
         if self.workers.pop(sid, None) is not None and exit_code != 0:
             self.shutdown_errors += 1
 
-    def resource_command_finished(self, sid: str, uid: str, exit_code: int) -> None:
+    def resource_command_finished(self, sid: str, uid: str, exit_code: int, sc: dict[str, Any]) -> bool:
+        """Record an agent's result for the CRM; False if the restart policy retries instead."""
         w = self.workers.pop(sid, None)
         if w is None:
-            return
-        exit_code = self.handle_service_exitcode(sid, w["state"], exit_code)
+            return False
+        exit_code = self.handle_service_exitcode(sid, w["state"], exit_code, sc)
         if exit_code == tools.ETRY_AGAIN:
-            return
+            return False
         self.results[uid] = {"sid": w["sid"], "state": w["state"], "exit_code": exit_code}
-        valid = {sd.get("uid") for sd in self.service_status.values() if sd.get("uid")}
-        self.results = {k: v for k, v in self.results.items() if k in valid}
+        return True
 
-    def handle_service_exitcode(self, sid: str, cmd: str, exit_code: int) -> int:
+    def handle_service_exitcode(self, sid: str, cmd: str, exit_code: int, sc: dict[str, Any]) -> int:
         """Restart policy: retry a failed start `max_restart` times before telling the CRM."""
-        cd = self.haenv.read_service_config().get(sid)
+        cd = sc.get(sid)
         max_restart = tools.as_int(cd.get("max_restart"), 1) if cd else 0
         if cmd != "started":
             return exit_code

@@ -59,7 +59,7 @@ class TestEnv(HAEnv):
 
     def loop_end_hook(self) -> None:
         self.loop_delay = 0
-        self.cur_time += 1
+        self.cur_time += self.hw.iteration_cost
 
     def _assert_cfs(self) -> None:
         if not self.hw.cfs_state(self.node, "rw"):

@@ -61,6 +61,10 @@ class Hardware:
     lines: list[str] = field(default_factory=list)
     printer: Callable[[str], None] | None = None
     default_state: str = "disabled"
+    # the harness charges 1 s per daemon iteration and refuses >= 30 nodes; a large-cluster run
+    # (benchmarks, the cluster adapter's tests) sets iteration_cost=0 and loop_seconds=10 (real round length)
+    iteration_cost: int = 1
+    loop_seconds: int | None = None
     history: list[tuple[int, str, str]] = field(default_factory=list)  # (time, event, subject): audit trail
     guests: dict[str, str] = field(default_factory=dict)  # sid -> node of guests HA does not manage yet
     nodes: dict[str, NodeSlot] = field(default_factory=dict)
