@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from simulator.ha.harness import advance, new_world, sim_hardware_cmd  # noqa: E402
-from simulator.ha.tester import simulate  # noqa: E402
+from simulator.ha.harness import advance, new_world, sim_hardware_cmd
+from simulator.ha.tester import simulate
 
 DEFAULT_SCENARIOS = Path(__file__).resolve().parents[2] / "shared" / "pve-ha-tests"
 
