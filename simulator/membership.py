@@ -170,13 +170,17 @@ class MembershipMixin:
 
     def _record_divergence(self: Cluster, group: list[str], candidates: list[tuple[CfsDb, int]],
                            winner: CfsDb) -> None:
-        versions = {db.id: db.version for db, _ in candidates}
+        sides = {}
+        for db, _ in candidates:
+            holders = sorted(n for n in group if self.nodes[n].db == db.id)
+            sides[",".join(holders)] = db.version
+        kept = ",".join(sorted(n for n in group if self.nodes[n].db == winner.id))
         conf_versions = sorted({db.corosync.config_version for db, _ in candidates if db.corosync})
         self.record_split_brain(
-            "config-divergence", {"nodes": sorted(group), "versions": versions, "kept": winner.id},
-            f"split brain detected on reconnect: /etc/pve diverged (versions "
-            f"{', '.join(str(v) for v in sorted(versions.values()))}); keeping {winner.id}, "
-            f"the other side's changes are lost")
+            "config-divergence", {"nodes": sorted(group), "versions": sides, "kept": kept},
+            f"split brain detected on reconnect: /etc/pve diverged ("
+            f"{', '.join(f'{k} at version {v}' for k, v in sides.items())}); keeping the copy of "
+            f"{kept}, the other side's changes are lost")
         if len(conf_versions) > 1:
             self.log.add(self.clock.now, "cluster", "sim",
                          f"conflicting corosync config_version {conf_versions}")

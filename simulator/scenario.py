@@ -13,7 +13,7 @@ Format (all keys optional except steps):
       guests: [{vmid: 100, type: qemu, node: pve1, name: web, memory: 2048,
                 disks: {scsi0: "nas:32"}, running: true}]
     steps:
-      - run: pvecm status            # with optional  on: pve2  and  as: alice@pve
+      - run: pvecm status            # with optional  node: pve2  and  as: alice@pve
       - fault: power pve2 off
       - delay: 30
     expect:
@@ -172,7 +172,8 @@ def _run_step(cluster: Cluster, step: Any, default_node: str, index: int) -> lis
     if "fault" in step:
         cluster.apply_fault(str(step["fault"]))
         return [f"*** {step['fault']}"]
-    node = str(step.get("on", default_node))
+    # `node:` names the node; a bare `on:` also works although YAML 1.1 reads the key as True.
+    node = str(step.get("node", step.get("on", step.get(True, default_node))))
     user = str(step.get("as", "root@pam"))
     result = cluster.run(node, str(step["run"]), user)
     lines = [f"root@{node}:~# {step['run']}"]

@@ -55,8 +55,8 @@ class SetupMixin:
                  "Writing corosync config to /etc/pve/corosync.conf",
                  "Restart corosync and cluster filesystem"]
         self.quick_task(node, "clustercreate", name, user, lines)
-        self._start_corosync(node)
         self.log.add(self.clock.now, node, "sim", f"{node}: created cluster '{name}'")
+        self._start_corosync(node)
         return lines
 
     def _start_corosync(self: Cluster, node: str) -> None:
