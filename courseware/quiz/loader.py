@@ -172,6 +172,20 @@ _TAGS = {
 }  # fmt: skip
 
 
+def _refine(data: Any, loc: tuple[Any, ...], msg: str) -> tuple[Any, ...]:
+    """A model-level message that starts with one of the model's keys is about that key."""
+    node: Any = data
+    for part in loc:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
+            node = node[part]
+    first = msg.split(" ", 1)[0].strip("'`")
+    if isinstance(node, dict) and first in node:
+        return (*loc, first)
+    return loc
+
+
 def validate(model: type[BaseModel], data: Any, file: str) -> tuple[Any, list[ContentIssue]]:
     if not isinstance(data, dict):
         return None, [
@@ -184,6 +198,9 @@ def validate(model: type[BaseModel], data: Any, file: str) -> tuple[Any, list[Co
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
+            loc = _refine(data, loc, msg)
+            if err["type"] == "union_tag_invalid":
+                loc = (*loc, "type")
             issues.append(ContentIssue(file, locate(data, loc), _field(loc, data), msg))
         return None, issues
 
@@ -274,11 +291,10 @@ def _load_checkpoint(path: Path, rel: str) -> tuple[Checkpoint | None, list[Cont
         return None, issues
     lines = {q.id: locate(data, ("questions", n)) for n, q in enumerate(spec.questions)}
     for n, q in enumerate(spec.questions):
-        for fld, msg in check_question(q):
-            loc = ("questions", n, *fld.split(".")) if fld else ("questions", n)
-            issues.append(
-                ContentIssue(rel, locate(data, loc), f"questions[{n}]" + (f".{fld}" if fld else ""), msg)
-            )
+        for loc, msg in check_question(q):
+            where = ("questions", n, *loc)
+            field_name = f"questions[{n}]" + (f".{_dotted(loc)}" if loc else "").replace(".[", "[")
+            issues.append(ContentIssue(rel, locate(data, where), field_name, msg))
     return (
         (None, issues)
         if issues
@@ -286,64 +302,80 @@ def _load_checkpoint(path: Path, rel: str) -> tuple[Checkpoint | None, list[Cont
     )
 
 
-def _texts(q: Question) -> Iterator[tuple[str, str]]:
-    yield "prompt", q.prompt
-    yield "explanation", q.explanation
-    for h in q.hints:
-        yield "hints", h
+Loc = tuple[str | int, ...]
+
+
+def _texts(q: Question) -> Iterator[tuple[Loc, str]]:
+    """Every text of a question that may hold {{placeholders}}, with its location."""
+    yield ("prompt",), q.prompt
+    yield ("explanation",), q.explanation
+    for n, h in enumerate(q.hints):
+        yield ("hints", n), h
     if isinstance(q, SingleChoice | MultipleChoice):
-        for o in q.options:
-            yield "options", o.text
+        for n, o in enumerate(q.options):
+            yield ("options", n, "text"), o.text
             if o.feedback:
-                yield "options", o.feedback
+                yield ("options", n, "feedback"), o.feedback
     if isinstance(q, ShortText):
-        for a in q.accept:
-            yield "accept", a
-        for p in q.patterns:
-            yield "patterns", p
+        for n, a in enumerate(q.accept):
+            yield ("accept", n), a
+        for n, p in enumerate(q.patterns):
+            yield ("patterns", n), p
     if isinstance(q, Ordering):
-        for i in q.items:
-            yield "items", i.text
+        for n, i in enumerate(q.items):
+            yield ("items", n, "text"), i.text
     if isinstance(q, Matching):
-        for p in q.pairs:
-            yield "pairs", p.text
+        for n, p in enumerate(q.pairs):
+            yield ("pairs", n, "text"), p.text
 
 
-def check_question(q: Question) -> list[tuple[str, str]]:
-    """Semantic checks beyond the schema: variants evaluate, placeholders resolve, the key grades correct."""
-    problems: list[tuple[str, str]] = []
+def _dotted(loc: Loc) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def check_question(q: Question) -> list[tuple[Loc, str]]:
+    """Semantic checks beyond the schema: variants evaluate, placeholders resolve, the key grades correct.
+
+    Returns (location inside the question, message) pairs.
+    """
     if q.variant is None:
-        for fld, text in _texts(q):
-            if variants.placeholders(text):
-                problems.append((fld, "uses {{...}} placeholders but the question declares no variant"))
+        problems: list[tuple[Loc, str]] = [
+            (loc, "uses {{...}} placeholders but the question declares no variant")
+            for loc, text in _texts(q)
+            if variants.placeholders(text)
+        ]
         if isinstance(q, Numeric) and isinstance(q.answer, str):
-            problems.append(("answer", f"'{q.answer}' refers to a variant value but there is no variant"))
-        seeds: range | list[int] = [0]
-    else:
-        seeds = PROBE_SEEDS
-    for seed in seeds:
+            problems.append((("answer",), f"'{q.answer}' refers to a variant value but there is no variant"))
+        if problems:
+            return problems
+    for seed in PROBE_SEEDS if q.variant is not None else [0]:
+        problem = _check_seed(q, seed)
+        if problem:
+            return [problem]
+    return []
+
+
+def _check_seed(q: Question, seed: int) -> tuple[Loc, str] | None:
+    try:
+        values = variants.evaluate(q.variant, seed)
+    except variants.VariantError as exc:
+        return ("variant", *exc.loc), str(exc)
+    for loc, text in _texts(q):
         try:
-            values = variants.evaluate(q.variant, seed)
-            for _fld, text in _texts(q):
-                variants.render(text, values)
-            if isinstance(q, Numeric) and isinstance(q.answer, str) and q.answer[1:] not in values:
-                problems.append(("answer", f"'{q.answer}' is not a param or derived value"))
-                break
-            if isinstance(q, ShortText):
-                for p in q.patterns:
-                    re.compile(variants.render(p, values, escape=re.escape))
-            if not isinstance(q, SimulatorCheck):
-                result = grade(q, answer_key(q, seed), seed)
-                if result.status == "graded" and not result.correct:
-                    problems.append(("", f"the answer key is not graded correct for seed {seed}"))
-                    break
+            rendered = variants.render(text, values, escape=re.escape if loc[0] == "patterns" else None)
+            if loc[0] == "patterns":
+                re.compile(rendered)
         except variants.VariantError as exc:
-            problems.append(("variant", str(exc)))
-            break
+            return loc, str(exc)
         except re.error as exc:
-            problems.append(("patterns", f"invalid regular expression: {exc}"))
-            break
-    return problems
+            return loc, f"invalid regular expression: {exc}"
+    if isinstance(q, Numeric) and isinstance(q.answer, str) and q.answer[1:] not in values:
+        return ("answer",), f"'{q.answer}' is not a param or derived value"
+    if not isinstance(q, SimulatorCheck):
+        result = grade(q, answer_key(q, seed), seed)
+        if result.status == "graded" and not result.correct:
+            return (), f"the answer key is not graded correct for seed {seed}"
+    return None
 
 
 def load_course(folder: str | Path) -> Course:
@@ -363,6 +395,7 @@ def load_course(folder: str | Path) -> Course:
             issues += exc.issues
 
     sections: list[Section] = []
+    broken: set[str] = set()  # ids of files that failed; references to them are not reported again
     for path in sorted((root / "sections").glob("*.md")):
         rel = f"sections/{path.name}"
         if not SECTION_NAME.match(path.name):
@@ -372,6 +405,8 @@ def load_course(folder: str | Path) -> Course:
         issues += more
         if section is not None:
             sections.append(section)
+        else:
+            broken |= _raw_id(path)
 
     checkpoints: list[Checkpoint] = []
     for path in sorted((root / "checkpoints").glob("*.yaml")):
@@ -383,8 +418,10 @@ def load_course(folder: str | Path) -> Course:
         issues += more
         if cp:
             checkpoints.append(cp)
+        else:
+            broken |= _raw_id(path)
 
-    issues += _cross_check(sections, checkpoints)
+    issues += _cross_check(sections, checkpoints, broken)
     if issues:
         raise ContentError(issues)
     assert meta is not None
@@ -392,7 +429,12 @@ def load_course(folder: str | Path) -> Course:
     return Course(meta=meta, sections=sections, checkpoints=checkpoints, root=root)
 
 
-def _cross_check(sections: list[Section], checkpoints: list[Checkpoint]) -> list[ContentIssue]:
+def _raw_id(path: Path) -> set[str]:
+    match = re.search(r"^id:\s*[\"']?([A-Za-z0-9_.-]+)", path.read_text(encoding="utf-8", errors="replace"), re.M)
+    return {match.group(1)} if match else set()
+
+
+def _cross_check(sections: list[Section], checkpoints: list[Checkpoint], broken: set[str]) -> list[ContentIssue]:
     issues: list[ContentIssue] = []
     by_id: dict[str, Section] = {}
     orders: dict[int, str] = {}
@@ -430,7 +472,7 @@ def _cross_check(sections: list[Section], checkpoints: list[Checkpoint]) -> list
                 )
             )
         cp_by_id[cp.spec.id] = cp
-        if cp.spec.section not in by_id:
+        if cp.spec.section not in by_id and cp.spec.section not in broken:
             issues.append(
                 ContentIssue(
                     cp.path,
@@ -454,7 +496,7 @@ def _cross_check(sections: list[Section], checkpoints: list[Checkpoint]) -> list
         ref = s.meta.checkpoint
         if ref is not None:
             cp = cp_by_id.get(ref)
-            if cp is None:
+            if cp is None and ref not in broken:
                 issues.append(
                     ContentIssue(
                         s.path,
@@ -463,7 +505,7 @@ def _cross_check(sections: list[Section], checkpoints: list[Checkpoint]) -> list
                         f"no checkpoint has id '{ref}'",
                     )
                 )
-            elif cp.spec.section != s.meta.id:
+            elif cp is not None and cp.spec.section != s.meta.id:
                 issues.append(
                     ContentIssue(
                         s.path,

@@ -176,7 +176,10 @@ class ShortText(QuestionBase):
             raise ValueError("short_text needs at least one 'accept' string (the answer key shown after)")
         if self.variant is None:
             for p in self.patterns:
-                re.compile(p)
+                try:
+                    re.compile(p)
+                except re.error as exc:  # not a ValueError: pydantic would not report it
+                    raise ValueError(f"patterns contain an invalid regular expression {p!r}: {exc}") from None
         return self
 
 
@@ -378,9 +381,9 @@ class CheckpointFile(Strict):
                 f"attempts ({self.attempts}) exceeds the length of points_per_attempt ({len(ppa)})"
             )
         if self.feedback == "after_due" and self.due is None:
-            raise ValueError("feedback 'after_due' needs a 'due' date")
+            raise ValueError("feedback 'after_due' needs a due date")
         if self.due is not None and self.due.tzinfo is None:
-            raise ValueError("'due' needs a timezone, e.g. 2026-12-01T23:59:00+00:00")
+            raise ValueError("due needs a timezone, e.g. 2026-12-01T23:59:00+00:00")
         _unique([q.id for q in self.questions], "question")
         return self
 

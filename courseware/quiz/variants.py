@@ -23,7 +23,14 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {}
 
 
 class VariantError(ValueError):
-    """A variant cannot be evaluated (unknown function, bad argument): an authoring error."""
+    """A variant cannot be evaluated (unknown function, bad argument): an authoring error.
+
+    `loc` is the path inside the question's `variant` mapping, for error lines.
+    """
+
+    def __init__(self, message: str, loc: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 def answer_function(name: str) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
@@ -137,24 +144,29 @@ def _draw(rng: random.Random, spec: ParamSpec) -> Value:
 def _call(name: str, derived: Derived, values: dict[str, Value]) -> Value:
     fn = FUNCTIONS.get(derived.fn)
     if fn is None:
-        raise VariantError(f"derived '{name}': unknown function '{derived.fn}' (known: {sorted(FUNCTIONS)})")
+        raise VariantError(
+            f"derived '{name}': unknown function '{derived.fn}' (known: {', '.join(sorted(FUNCTIONS))})",
+            ("derived", name, "fn"),
+        )
     kwargs: dict[str, Any] = {}
     for arg, raw in derived.args.items():
         if isinstance(raw, str) and raw.startswith("$"):
             ref = raw[1:]
             if ref not in values:
-                raise VariantError(f"derived '{name}': '{raw}' is not a param or earlier derived value")
+                raise VariantError(
+                    f"derived '{name}': '{raw}' is not a param or earlier derived value", ("derived", name, "args", arg)
+                )
             kwargs[arg] = values[ref]
         else:
             kwargs[arg] = raw
     try:
         inspect.signature(fn).bind(**kwargs)
     except TypeError as exc:
-        raise VariantError(f"derived '{name}': {derived.fn}() {exc}") from None
+        raise VariantError(f"derived '{name}': {derived.fn}() {exc}", ("derived", name, "args")) from None
     try:
         return fn(**kwargs)
     except (ArithmeticError, ValueError, TypeError) as exc:
-        raise VariantError(f"derived '{name}': {derived.fn}() failed: {exc}") from None
+        raise VariantError(f"derived '{name}': {derived.fn}() failed: {exc}", ("derived", name)) from None
 
 
 def evaluate(variant: Variant | None, seed: int) -> dict[str, Value]:
