@@ -210,3 +210,34 @@ def service_defaults(sid: str, cd: dict[str, Any], default_state: str = "started
     cd.setdefault("max_restart", 1)
     cd.setdefault("max_relocate", 1)
     return cd
+
+
+RESOURCE_KEYS = ("state", "group", "failback", "max_restart", "max_relocate", "comment")
+
+
+def parse_resources(filename: str, raw: str) -> dict[str, dict[str, Any]]:
+    """resources.cfg (`vm: 100` sections) -> {sid: {key: value}} exactly as written."""
+    resources: dict[str, dict[str, Any]] = {}
+    for kind, ident, props, lineno in parse_sections(filename, raw, ("vm", "ct")):
+        sid = f"{kind}:{ident}"
+        if not _SID_RE.match(sid):
+            raise ConfigError(f"{filename} line {lineno}: invalid HA resource id '{sid}'")
+        unknown = set(props) - set(RESOURCE_KEYS)
+        if unknown:
+            raise ConfigError(f"{filename} line {lineno}: resource '{sid}': unknown property '{sorted(unknown)[0]}'")
+        entry: dict[str, Any] = {}
+        for key, value in props.items():
+            entry[key] = int(value) if key in ("failback", "max_restart", "max_relocate") and value.isdigit() \
+                else value
+        resources[sid] = entry
+    return resources
+
+
+def format_resources(resources: dict[str, dict[str, Any]]) -> str:
+    out = []
+    for sid in sorted(resources):
+        kind, _, ident = sid.partition(":")
+        lines = [f"{kind}: {ident}"]
+        lines.extend(f"\t{key} {resources[sid][key]}" for key in RESOURCE_KEYS if resources[sid].get(key) is not None)
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)

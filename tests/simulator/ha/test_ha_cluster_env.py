@@ -1,0 +1,107 @@
+"""The HA stack on the cluster simulator: quorum from corosync, locks in pmxcfs, real guests, fencing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from simulator.cluster import Cluster
+from simulator.ha.cluster_env import install
+from simulator.scenario import build
+
+
+def lab(nodes: int = 3, guests: list[dict[str, Any]] | None = None) -> Cluster:
+    topology: dict[str, Any] = {"cluster": {"name": "lab"}, "guests": guests or []}
+    if nodes != 3:
+        topology["nodes"] = [{"name": f"pve{i}", "ip": f"192.168.1.{10 + i}"} for i in range(1, nodes + 1)]
+    cluster = build({"topology": topology})
+    install(cluster)
+    return cluster
+
+
+def vm(vmid: int, node: str) -> dict[str, Any]:
+    return {"vmid": vmid, "type": "qemu", "node": node, "name": f"vm{vmid}", "running": True}
+
+
+def runs_on(cluster: Cluster, vmid: int) -> list[str]:
+    return sorted(n for n, node in cluster.nodes.items() if node.is_running(vmid))
+
+
+def ha(cluster: Cluster, line: str, node: str = "pve1") -> str:
+    result = cluster.run(node, f"ha-manager {line}")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def cluster() -> Cluster:
+    c = lab(3, [vm(100, "pve2"), vm(101, "pve1")])
+    ha(c, "add vm:100")
+    ha(c, "add 101")
+    c.advance(60)
+    return c
+
+
+def test_ha_manager_status_on_the_cluster_shell(cluster: Cluster) -> None:
+    lines = ha(cluster, "status").splitlines()
+    assert lines[0] == "quorum OK"
+    assert lines[1].startswith("master pve1 (active, ")
+    assert lines[-2:] == ["service vm:100 (pve2, started)", "service vm:101 (pve1, started)"]
+
+
+def test_network_loss_self_fences_the_node_and_recovers_the_vm_about_two_minutes_later(cluster: Cluster) -> None:
+    failed_at = cluster.clock.now
+    cluster.network("pve2", False)
+    recovered_at = None
+    for _ in range(30):
+        cluster.advance(10)
+        assert len(runs_on(cluster, 100)) <= 1
+        if recovered_at is None and runs_on(cluster, 100) and runs_on(cluster, 100) != ["pve2"]:
+            recovered_at = cluster.clock.now
+            assert not cluster.nodes["pve2"].power, "pve2 must be fenced (powered off) first"
+    assert recovered_at is not None and 100 <= recovered_at - failed_at <= 150
+    assert runs_on(cluster, 100) == ["pve3"]
+    assert cluster.guest_location(100) == "pve3"
+    assert "service vm:100 (pve3, started)" in ha(cluster, "status")
+
+
+def test_qm_stop_on_an_ha_managed_vm_becomes_an_ha_request(cluster: Cluster) -> None:
+    result = cluster.run("pve2", "qm stop 100")
+    assert result.output == "Requesting HA stop for VM 100"
+    cluster.advance(30)
+    assert runs_on(cluster, 100) == []
+    assert "service vm:100 (pve2, stopped)" in ha(cluster, "status")
+
+
+def test_ha_migrate_moves_the_running_vm(cluster: Cluster) -> None:
+    ha(cluster, "migrate vm:101 pve3")
+    cluster.advance(30)
+    assert runs_on(cluster, 101) == ["pve3"]
+    assert cluster.guest_location(101) == "pve3"
+
+
+def test_two_node_cluster_cannot_recover_without_quorum() -> None:
+    cluster = lab(2, [vm(100, "pve2")])
+    ha(cluster, "add vm:100")
+    cluster.advance(60)
+    cluster.power("pve2", False)
+    cluster.advance(600)
+    assert runs_on(cluster, 100) == []
+    assert cluster.guest_location(100) == "pve2"
+    assert ha(cluster, "status").startswith("quorum No quorum on node 'pve1'!")
+
+
+def test_ha_state_survives_a_save_and_restore(cluster: Cluster) -> None:
+    restored = Cluster.from_json(cluster.to_json())
+    restored.network("pve2", False)
+    restored.advance(300)
+    assert runs_on(restored, 100) == ["pve3"]
+    assert not restored.nodes["pve2"].power
+
+
+def test_ha_manager_errors_come_through_the_shell(cluster: Cluster) -> None:
+    result = cluster.run("pve1", "ha-manager add vm:100")
+    assert (result.exit_code, result.output) == (255, "resource ID 'vm:100' already defined")
+    result = cluster.run("pve1", "ha-manager add vm:555")
+    assert result.output == "resource 'vm:555' does not exist in cluster"
