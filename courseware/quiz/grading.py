@@ -42,7 +42,7 @@ from .schema import (
     SimulatorCheck,
     SingleChoice,
 )
-from .simcheck import SimulatorChecker, default_checker
+from .simcheck import SimulatorChecker, SimulatorMissing, default_checker
 
 MAX_PAYLOAD_CHARS = 25_000
 
@@ -257,7 +257,10 @@ def _simulator(q: SimulatorCheck, answer: Any, values: dict, checker: SimulatorC
     checker = checker or default_checker()
     if checker is None:
         raise GradingUnavailable("the cluster simulator is not available; try again later")
-    outcome = checker.check(q.scenario, q.node, command, q.condition)
+    try:
+        outcome = checker.check(q.scenario, q.node, command, q.condition)
+    except SimulatorMissing as exc:
+        raise GradingUnavailable(str(exc)) from None
     fb = outcome.message or ("The cluster is in the required state." if outcome.passed else "")
     return _result(outcome.passed, 1.0 if outcome.passed else 0.0, fb, q, values, output=outcome.output)
 
