@@ -10,6 +10,7 @@ for the PVE API server.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from simulator.cli.shell import Shell
@@ -88,5 +89,14 @@ def _shell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _entry() -> int:
+    try:
+        return main()
+    except BrokenPipeError:  # `python -m simulator ... | head` closed our stdout
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_entry())

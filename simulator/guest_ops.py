@@ -70,6 +70,20 @@ class GuestOpsMixin:
         if guest.lock:
             raise PveError(f"{'VM' if guest.type == 'qemu' else 'CT'} is locked ({guest.lock})")
 
+    # -- storage.cfg -------------------------------------------------------------------
+    def add_storage(self: Cluster, node: str, storage: StorageDef) -> None:
+        """Define a storage in `node`'s storage.cfg (cluster-wide once clustered)."""
+        self.require_quorum(node)
+        if storage.storage in self.db_of(node).storage:
+            raise PveError(f"storage ID '{storage.storage}' already defined")
+        self.cfs_write_db(node).storage[storage.storage] = storage
+
+    def remove_storage(self: Cluster, node: str, storage_id: str) -> None:
+        self.require_quorum(node)
+        if storage_id not in self.db_of(node).storage:
+            raise PveError(f"storage '{storage_id}' does not exist")
+        del self.cfs_write_db(node).storage[storage_id]
+
     # -- create / destroy / set ------------------------------------------------------
     def create_guest(self: Cluster, node: str, vmid: int, type_: str, options: dict[str, str],
                      user: str = "root@pam") -> Task:
