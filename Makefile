@@ -25,6 +25,7 @@ install-dev: $(VENV)/.dev-installed
 
 setup: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_course courseware/content/week6
 	$(BIN)/python manage.py load_demo
 
 run: setup
