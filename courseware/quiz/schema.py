@@ -388,6 +388,11 @@ class CheckpointFile(Strict):
         return self
 
     @property
+    def active_questions(self) -> list[Question]:
+        """The questions students see: retired ones keep their answers but are not shown."""
+        return [q for q in self.questions if not q.retired]
+
+    @property
     def max_attempts(self) -> int:
         return self.attempts if self.attempts is not None else len(self.points_per_attempt)
 
