@@ -14,15 +14,17 @@ import hashlib
 from typing import Any
 
 from . import config, rules
+from .disarm import is_fully_disarmed, process_disarm
+from .group_migration import try_persistent_group_migration
 from .node_status import NodeStatus
 from .service_fsm import ServiceStateMachine
-from .tools import HAError, has_min_version
+from .tools import HAError
 from .usage import BasicUsage, StaticUsage
 
 VALID_SERVICE_STATES = ("stopped", "request_stop", "request_start", "request_start_balance", "started", "fence",
                         "recovery", "migrate", "relocate", "freeze", "error")
-HA_RULES_MINVERSION = "9.0.0~16"
-GROUP_MIGRATION_COOLDOWN = 6
+
+__all__ = ["Manager", "is_fully_disarmed"]
 
 
 class Manager(ServiceStateMachine):
@@ -236,7 +238,8 @@ class Manager(ServiceStateMachine):
         self._update_rules(sc, changed_nodelist)
         self.update_crm_commands()
         process_disarm(self, sc, lrm_modes)
-        while self._one_pass(sc, lrm_results, lrm_modes):
+        ignoring = is_fully_disarmed(self.ms) and self.ms["disarm"].get("mode") == "ignore"
+        while not ignoring and self._one_pass(sc, lrm_results, lrm_modes):
             pass
         self.flush_master_status()
 
@@ -312,111 +315,3 @@ class Manager(ServiceStateMachine):
             if ns.fence_node(node):
                 repeat = True
         return repeat
-
-
-# PVE 9: persistent migration of HA groups to rules ---------------------------
-def _assert_cluster_can_migrate_groups(mgr: Manager) -> None:
-    haenv, ns, ss = mgr.haenv, mgr.ns, mgr.ss
-    if not haenv.quorate():
-        raise HAError("cluster is not quorate")
-    nodes = ns.list_nodes()
-    if not nodes:
-        raise HAError("node list is empty")
-    for node in nodes:
-        state = ns.get_node_state(node)
-        haenv.log("notice", f"ha groups migration: node '{node}' is in state '{state}'")
-        if state != "online":
-            raise HAError(f"node '{node}' is not online")
-        lrm = haenv.read_lrm_status(node)
-        lrm_state, lrm_mode = lrm.get("state"), lrm.get("mode")
-        if not lrm_state or not lrm_mode:
-            raise HAError(f"could not retrieve state for lrm '{node}'")
-        haenv.log("notice", f"ha groups migration: lrm '{node}' is in state '{lrm_state}' and mode '{lrm_mode}'")
-        active = sum(1 for sd in ss.values() if sd.get("node") == node
-                     and sd.get("state") not in ("stopped", "freeze", "error"))
-        if not (lrm_state == "active" or (lrm_state == "wait_for_agent_lock" and not active)):
-            raise HAError(f"lrm '{node}' is not in state 'active' or 'idle'")
-        if lrm_mode != "active":
-            raise HAError(f"lrm '{node}' is not in mode 'active'")
-        version = haenv.get_node_version(node)
-        if not version:
-            raise HAError(f"could not retrieve version from node '{node}'")
-        haenv.log("notice", f"ha groups migration: node '{node}' has version '{version}'")
-        if not has_min_version(version, HA_RULES_MINVERSION):
-            raise HAError(f"node '{node}' needs at least pve-manager version '{HA_RULES_MINVERSION}'")
-
-
-def _migrate_groups_persistently(mgr: Manager) -> bool:
-    haenv = mgr.haenv
-    try:
-        _assert_cluster_can_migrate_groups(mgr)
-        resources = haenv.read_service_config()
-        groups = haenv.read_group_config()
-        new_rules = haenv.read_rules_config()
-        config.migrate_groups_to_rules(new_rules, groups, resources)
-        haenv.write_rules_config(new_rules)
-        haenv.log("notice", "ha groups migration: migration to rules config successful")
-        config.migrate_groups_to_resources(groups, resources)
-        for sid in sorted(resources):
-            haenv.update_service_config(sid, {"failback": resources[sid]["failback"]}, delete="group")
-        haenv.log("notice", "ha groups migration: migration to resources config successful")
-        haenv.delete_group_config()
-        haenv.log("notice", "ha groups migration: group config deletion successful")
-    except HAError as err:
-        haenv.log("err", f"abort ha groups migration: {err}")
-        return False
-    return True
-
-
-def try_persistent_group_migration(mgr: Manager) -> None:
-    groups = mgr.haenv.read_group_config()
-    if not groups or not groups.get("ids"):
-        return
-    mgr.group_migration_round -= 1
-    if mgr.group_migration_round > 0:
-        return
-    mgr.group_migration_round = GROUP_MIGRATION_COOLDOWN
-    mgr.haenv.log("notice", "start ha group migration...")
-    if _migrate_groups_persistently(mgr):
-        mgr.haenv.log("notice", "ha groups migration successful")
-    else:
-        mgr.haenv.log("err", "ha groups migration failed")
-        mgr.haenv.log("notice", f"retry ha groups migration in {GROUP_MIGRATION_COOLDOWN} rounds (~ "
-                                f"{GROUP_MIGRATION_COOLDOWN * 10} seconds)")
-
-
-# 9.2+: disarming the HA stack -------------------------------------------------
-def process_disarm(mgr: Manager, sc: dict[str, Any], lrm_modes: dict[str, str]) -> None:
-    """Freeze (or leave alone) every service, then wait until every LRM let go of lock and watchdog.
-
-    Deferred while any service is being fenced: fencing must finish first.
-    """
-    disarm = mgr.ms.get("disarm")
-    if not disarm or disarm.get("state") == "disarmed":
-        return
-    for sid in sorted(mgr.ss):
-        if mgr.ss[sid]["state"] == "fence":
-            mgr.haenv.log("warn", f"deferring disarm - service '{sid}' is in 'fence' state")
-            return
-    if disarm["mode"] == "freeze":
-        for sid in sorted(mgr.ss):
-            sd = mgr.ss[sid]
-            if sd["state"] in ("freeze", "error"):
-                continue
-            mgr.haenv.log("info", f"disarm: freezing service '{sid}' (was '{sd['state']}')")
-            mgr.online_node_usage.remove_service_usage(sid)
-            sd["state"] = "freeze"
-            sd.pop("target", None)
-            mgr.online_node_usage.add_service_usage(sid, "freeze", sd.get("node"), None)
-    for node in mgr.ns.list_nodes():
-        if not mgr.ns.node_is_operational(node):
-            continue
-        lrm = mgr.haenv.read_lrm_status(node)
-        if lrm.get("mode") != "disarm" or lrm.get("state") == "active":
-            return
-    disarm["state"] = "disarmed"
-    mgr.haenv.log("info", "all LRMs disarmed, HA stack is now fully disarmed")
-
-
-def is_fully_disarmed(ms: dict[str, Any]) -> bool:
-    return (ms.get("disarm") or {}).get("state") == "disarmed"
