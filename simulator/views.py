@@ -86,7 +86,7 @@ class ViewsMixin:
         rows = []
         for sid, storage in db.storage.items():
             nodes = storage.nodes if storage.nodes is not None else sorted(members)
-            rows.append({"storage": sid, "type": storage.type, "content": list(storage.content),
+            rows.append({"id": sid, "storage": sid, "type": storage.type, "content": list(storage.content),
                          "shared": storage.shared, "enabled": storage.enabled, "nodes": list(nodes),
                          "options": dict(storage.options), "size_gib": storage.size_gib})
         return rows
