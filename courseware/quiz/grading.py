@@ -72,7 +72,7 @@ class GradeResult:
 def _check_size(answer: Any) -> None:
     try:
         size = len(json.dumps(answer, ensure_ascii=False, allow_nan=False))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         raise MalformedAnswer("the answer is not a plain JSON value") from None
     if size > MAX_PAYLOAD_CHARS:
         raise MalformedAnswer(f"the answer is too large ({size} characters, at most {MAX_PAYLOAD_CHARS})")
@@ -149,7 +149,10 @@ def parse_number(q: Numeric, answer: Any) -> float:
         value = float(m.group(1).replace(",", "."))
         unit = m.group(2)
     else:
-        value, unit = float(answer), None
+        try:
+            value, unit = float(answer), None
+        except OverflowError:
+            raise MalformedAnswer("the number is too large") from None
     if not math.isfinite(value):
         raise MalformedAnswer("the number must be finite")
     if unit is None:

@@ -135,6 +135,8 @@ def test_reflection_is_stored_for_review() -> None:
     (REFLECT, "too short", "at least 5 words"),
     (SIM, "pvecm expected 1\nreboot", "exactly one command line"),
     (TEXT, {"x": "y" * 30000}, "too large"),
+    (NUMERIC, 10**400, "too large"),
+    (NUMERIC, "1e999", "finite"),
     (MULTI, ["a"] * 10000, "too large"),
 ])
 def test_malformed_answers_raise_a_clear_error(question: Question, answer: Any, message: str) -> None:
@@ -164,6 +166,14 @@ def test_simulator_questions_without_a_simulator_are_not_gradable(monkeypatch) -
     monkeypatch.setattr(grading_module, "default_checker", lambda: None)
     with pytest.raises(GradingUnavailable):
         grade(SIM, "pvecm expected 1", 0)
+
+
+def test_deeply_nested_payloads_are_refused() -> None:
+    nested: list = []
+    for _ in range(5000):
+        nested = [nested]
+    with pytest.raises(MalformedAnswer):
+        grade(MULTI, nested, 0)
 
 
 def test_grade_result_serialises_to_plain_json() -> None:
