@@ -245,6 +245,8 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
             self._tick_subsystem(data)
         elif kind == "migration":
             self.finish_migration(data)
+        elif kind == "onboot":
+            self.start_onboot_guests(data)
         elif kind in EVENT_HANDLERS:
             EVENT_HANDLERS[kind](self, data)
 

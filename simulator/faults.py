@@ -46,6 +46,8 @@ class FaultsMixin:
         if name in self.nodes:
             self._node_power_changed(name, on)
         self.refresh_membership()
+        if on and name in self.nodes:
+            self.schedule(0, "onboot", {"node": name, "boot": self.clock.now, "tries": 0})
 
     def _node_power_changed(self: Cluster, name: str, on: bool) -> None:
         node = self.nodes[name]

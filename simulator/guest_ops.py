@@ -12,7 +12,7 @@ Leaves out: memory/CPU admission, cloud-init, pending changes, replication.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import PveError
 from simulator.guests import LXC_DISK_RE, QEMU_DISK_RE, Guest, Snapshot, format_size
@@ -198,6 +198,20 @@ class GuestOpsMixin:
             self.log.add(self.clock.now, node, "sim", f"{node}: {guest.label} stopped")
         kind = "shutdown" if shutdown else "stop"
         return self.quick_task(node, f"{TASK_PREFIX[type_]}{kind}", str(vmid), user)
+
+    def start_onboot_guests(self: Cluster, data: dict[str, Any]) -> None:
+        """pve-guests.service at boot: wait for quorum, then start guests with `onboot: 1`."""
+        node = self.nodes[data["node"]]
+        if not node.power or node.boot_time != data["boot"]:
+            return  # the node went down again since
+        if not self.is_quorate(node.name):
+            # UNVERIFIED: we retry every 5 s for 2 minutes, then give up like a timed-out startall.
+            if data["tries"] < 24:
+                self.schedule(5, "onboot", {**data, "tries": data["tries"] + 1})
+            return
+        for guest in self.db_of(node.name).guests_on(node.name):
+            if guest.config.get("onboot") == "1" and not node.is_running(guest.vmid) and not guest.lock:
+                self.start_guest(node.name, guest.vmid, guest.type, "root@pam")
 
     # -- snapshots --------------------------------------------------------------------------
     def snapshot_guest(self: Cluster, node: str, vmid: int, type_: str, name: str, user: str = "root@pam",

@@ -29,7 +29,8 @@ NO_COROSYNC = "Cannot initialize CMAP service"
 
 class SetupMixin:
     def require_cluster_conf(self: Cluster, node: str) -> CorosyncConf:
-        conf = self.conf_of(node)
+        # UNVERIFIED: with pmxcfs stopped /etc/pve is an empty directory, so the file is missing.
+        conf = self.conf_of(node) if self.nodes[node].services["pve-cluster"] else None
         if conf is None:
             raise PveError(NO_CONF, 2)
         return conf

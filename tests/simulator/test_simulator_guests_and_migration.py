@@ -105,3 +105,15 @@ def test_containers_migrate_in_restart_mode_only(cluster: Cluster) -> None:
         "lxc live migration is currently not implemented"
     assert cluster.run("pve2", "pct migrate 200 pve3 --restart").ok
     assert cluster.guest_location(200) == "pve3" and cluster.guest_is_running(200)
+
+
+def test_guests_with_onboot_start_once_the_rebooted_node_has_quorum(cluster: Cluster) -> None:
+    assert cluster.run("pve2", "pct set 200 --onboot 1").ok
+    cluster.power("pve2", False)
+    cluster.network("pve2", False)
+    cluster.power("pve2", True)
+    cluster.advance(30)
+    assert not cluster.guest_is_running(200)  # no quorum yet: pve-guests waits
+    cluster.network("pve2", True)
+    cluster.advance(5)
+    assert cluster.guest_is_running(200)
