@@ -68,6 +68,12 @@ def failures_tolerated(nodes: int, votes_per_node: int = 1, qdevice_votes: int =
     return min(int(nodes) - 1, spare // int(votes_per_node))
 
 
+@answer_function("max_expected_for_quorum")
+def max_expected_for_quorum(present_votes: int) -> int:
+    """The largest `pvecm expected N` that still leaves `present_votes` quorate: 2p - 1."""
+    return 2 * int(present_votes) - 1
+
+
 @answer_function("sum")
 def total(a: float, b: float, c: float = 0) -> float:
     return a + b + c
