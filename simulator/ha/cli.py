@@ -59,7 +59,8 @@ def _sid(env: Any, spec: Spec, value: str) -> str:
     if re.match(r"^[1-9][0-9]*$", value):
         kind = env.guest_type(value)
         if kind is None:
-            raise CliError(f"unable to detect SID from VMID - VM/CT {value} does not exist")
+            # "unable do detect" is the real (misspelt) text of PVE::HA::Config::parse_sid
+            raise CliError(f"unable do detect SID from VMID - VM/CT {value} does not exist")
         return f"{kind}:{value}"
     if not re.match(r"^(vm|ct):[1-9][0-9]*$", value):
         raise param_error(spec, "sid", "value does not look like a valid ha resource id")
@@ -93,7 +94,7 @@ def _check_group_option(env: Any, opts: dict[str, Any]) -> None:
     if env.ha_groups_migrated():
         raise CliError("invalid parameter 'group': ha groups have been migrated to rules")
     if opts["group"] not in env.read_group_config()["ids"]:
-        raise CliError(f"group '{opts['group']}' does not exist")
+        raise CliError(f"HA group '{opts['group']}' does not exist")
 
 
 def cmd_set(env: Any, args: list[str]) -> str:
@@ -109,7 +110,7 @@ def cmd_set(env: Any, args: list[str]) -> str:
     opts.pop("digest", None)
     for key in [k for k in re.split(r"[\s,;]+", opts.pop("delete", "")) if k]:
         if key not in RESOURCE_OPTS:
-            raise param_error(spec, "delete", f"invalid format - unknown option '{key}'")
+            raise CliError(f"no such option '{key}'")
         resources[sid].pop(key, None)
     resources[sid].update(opts)
     env.write_resources(resources)
@@ -144,7 +145,7 @@ def cmd_config(env: Any, args: list[str]) -> str:
         lines.append(sid)
         lines.extend(f"\t{k} {cd[k]}" for k in sorted(cd))
         lines.append("")
-    return "\n".join(lines).rstrip("\n")
+    return "\n".join(lines)
 
 
 def cmd_status(env: Any, args: list[str]) -> str:
@@ -154,10 +155,8 @@ def cmd_status(env: Any, args: list[str]) -> str:
 
 def _migrate(env: Any, task: str, sid: str, node: str) -> str:
     resources = env.read_resources()
-    if sid not in resources:
-        raise CliError(f"service '{sid}' is not HA managed")
-    if node not in env.cluster_nodes():
-        raise CliError(f"no such cluster node '{node}'")
+    if sid not in resources or resources[sid].get("state") == "ignored":
+        raise CliError(f"resource '{sid}' is not HA managed")
     _error_state(env, sid)
     messages = _affinity_messages(env, task, sid, node)
     env.queue_crm_commands(f"{task} {sid} {node}")
@@ -203,7 +202,8 @@ def cmd_crm_command(env: Any, args: list[str]) -> str:
         if not re.match(r"^\d+$", timeout):
             raise param_error(spec, "timeout", f"type check ('integer') failed - got '{timeout}'")
         if sid not in env.read_resources():
-            raise CliError(f"service '{sid}' is not HA managed")
+            raise CliError(f"resource '{sid}' is not HA managed")
+        _error_state(env, sid)
         env.queue_crm_commands(f"stop {sid} {timeout}")
         return ""
     if verb == "node-maintenance":
@@ -213,7 +213,7 @@ def cmd_crm_command(env: Any, args: list[str]) -> str:
             raise param_error(spec, "action", f"value '{action}' does not have a value in the enumeration "
                                               "'enable, disable'")
         if node not in env.cluster_nodes():
-            raise param_error(spec, "node", f"no such cluster node '{node}'")
+            raise CliError(f"no such cluster node '{node}'")
         env.queue_crm_commands(f"{action}-node-maintenance {node}")
         return ""
     if verb == "disarm-ha":

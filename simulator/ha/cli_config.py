@@ -15,7 +15,7 @@ from typing import Any
 
 from . import config
 from .cli_args import CliError, Spec, param_error, parse, usage_error
-from .tools import HAError, parse_node_list
+from .tools import HAError, format_node_list, parse_node_list
 
 MIGRATED = "ha groups have been migrated to rules"
 GROUP_OPTS = {"nodes": "str", "restricted": "bool", "nofailback": "bool", "comment": "str"}
@@ -137,8 +137,9 @@ def cmd_rules(env: Any, args: list[str]) -> str:
         raise CliError(f"400 not enough arguments\n{usage}")
     verb, rest = args[0], args[1:]
     if verb in ("config", "list"):
-        parse(_spec(f"rules {verb}", [], {"type": "node-affinity|resource-affinity"}), rest)
-        return config.format_rules(env.read_rules_config()).rstrip("\n")
+        _, opts = parse(_spec(f"rules {verb} [OPTIONS]", [], {"type": "node-affinity|resource-affinity",
+                                                               "resource": "str", "output-format": "text|json"}), rest)
+        return _rules_listing(env, verb, opts)
     if verb == "remove":
         (ruleid,), _ = parse(_spec("rules remove <rule>", ["rule"], {}), rest)
         rules = env.read_rules_config()
@@ -178,3 +179,60 @@ def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
     _check_feasible(env, rules, ruleid)
     env.write_rules_config(rules)
     return ""
+
+
+def _rules_listing(env: Any, verb: str, opts: dict[str, Any]) -> str:
+    """`rules config`: enabled, state, rule, type, resources, comment (state from the feasibility check)."""
+    from .rules import transform
+
+    rules = env.read_rules_config()
+    trial = {"ids": {r: dict(v) for r, v in rules["ids"].items()}, "order": dict(rules["order"]), "digest": ""}
+    conflicts = {m.split("'")[1] for m in transform(trial, env.cluster_nodes())}
+    rows = []
+    for ruleid in sorted(rules["ids"], key=lambda r: rules["order"].get(r, 0)):
+        rule = rules["ids"][ruleid]
+        if opts.get("type") and rule["type"] != opts["type"]:
+            continue
+        if opts.get("resource") and opts["resource"] not in rule["resources"]:
+            continue
+        row = {"enabled": 0 if rule.get("disable") else 1,
+               "state": "ignored (conflicts)" if ruleid in conflicts else "in use",
+               "rule": ruleid, "type": rule["type"], "resources": ",".join(sorted(rule["resources"])),
+               "comment": rule.get("comment", "")}
+        if verb == "list":
+            row.update({"nodes": format_node_list({n: p.get("priority", 0) for n, p in
+                                                          rule.get("nodes", {}).items()}) if "nodes" in rule else "",
+                        "affinity": rule.get("affinity", ""), "strict": rule.get("strict", "")})
+        rows.append(row)
+    if opts.get("output-format") == "json":
+        import json
+
+        return json.dumps(rows)
+    columns = ["enabled", "state", "rule", "type", "resources", "comment"]
+    if verb == "list":
+        columns = ["rule", "type", "resources", "nodes", "affinity", "strict", "comment"]
+    return text_table(columns, rows)
+
+
+def text_table(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """PVE::CLIFormatter's bordered text table (UNVERIFIED layout, as pvesh prints it)."""
+    widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns}
+
+    def line(left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (widths[c] + 2) for c in columns) + right
+
+    def cells(values: dict[str, Any]) -> str:
+        parts = []
+        for c in columns:
+            value = values.get(c, "")
+            text = str(value)
+            parts.append(" " + (text.rjust(widths[c]) if isinstance(value, int) else text.ljust(widths[c])) + " ")
+        return "│" + "│".join(parts) + "│"
+
+    out = [line("┌", "─", "┬", "┐"), cells({c: c for c in columns}), line("╞", "═", "╪", "╡")]
+    for i, row in enumerate(rows):
+        if i:
+            out.append(line("├", "─", "┼", "┤"))
+        out.append(cells(row))
+    out.append(line("└", "─", "┴", "┘"))
+    return "\n".join(out)
