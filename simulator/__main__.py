@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "pve-ha-test":
         return _pve_ha_test(argv[1:])
+    if argv and argv[0] == "serve":
+        from simulator.api.server import main as serve
+
+        return serve(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m simulator")
     sub = parser.add_subparsers(dest="command", required=True)
     shell = sub.add_parser("shell", help="emulated root shell on a simulated cluster")
