@@ -13,26 +13,32 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .tools import count_active_services
+
 
 def verbose_service_state(sd: dict[str, Any] | None, cd: dict[str, Any] | None) -> str:
+    """Tools.pm `get_verbose_service_state`, including its quirk: a started service that has not
+    confirmed running shows `starting` even when a stop was requested."""
     if cd is None:
         return "deleting"
-    req = cd.get("state") or "started"
-    if req == "enabled":
-        req = "started"
+    req = cd.get("state") or "ignored"
     if req == "ignored":
         return "ignored"
-    if sd is None:
+    if cd.get("node") is None:
+        return "not found"
+    if sd is None or sd.get("state") is None:
         return "queued"
-    state = sd.get("state")
-    if req == "started" and (state == "stopped" or (state == "started" and not sd.get("running"))):
-        return "starting"
-    if req in ("stopped", "disabled") and state == "started":
-        return "stopping"
-    if state == "stopped" and req == "disabled":
-        return "disabled"
-    if state == "error" and req == "disabled":
-        return "clearing error flag"
+    cur = sd["state"]
+    state = cur
+    if cur == "stopped":
+        state = {"started": "starting", "disabled": "disabled"}.get(req, cur)
+    elif cur == "started":
+        if req in ("stopped", "disabled"):
+            state = "stopping"
+        if not sd.get("running"):
+            state = "starting"
+    elif cur == "error" and req == "disabled":
+        state = "clearing error flag"
     return str(state)
 
 
@@ -55,25 +61,33 @@ def status_entries(env: Any) -> list[dict[str, Any]]:
         "id": "quorum", "type": "quorum", "node": node, "quorate": 1 if quorate else 0,
         "status": "OK" if quorate else f"No quorum on node '{node}'!"}]
     ms = env.read_manager_status()
-    resources = env.read_resources()
+    config = _service_config(env)
     master = ms.get("master_node")
-    if master:
-        text = _staleness(now, ms.get("timestamp"))
-        if quorate and text != "active" and not resources:
+    if master and ms.get("timestamp") is not None:
+        text = _staleness(now, ms["timestamp"])
+        if quorate and text != "active" and not config:
             text = "idle"
         crs = ((env.get_datacenter_settings().get("crs") or {}).get("ha")) or "basic"
         suffix = f" - {crs} load CRS" if crs != "basic" else ""
-        entries.append({"id": "master", "type": "master", "node": master, "timestamp": ms.get("timestamp"),
-                        "status": f"{master} ({text}, {env.format_time(ms.get('timestamp') or 0)}){suffix}"})
+        entries.append({"id": "master", "type": "master", "node": master, "timestamp": ms["timestamp"],
+                        "status": f"{master} ({text}, {env.format_time(ms['timestamp'])}){suffix}"})
     ss = ms.get("service_status") or {}
     for lrm_node in sorted(ms.get("node_status") or {}):
         entries.append(_lrm_entry(env, lrm_node, now, ss))
-    config = env.read_service_config()
     for sid in sorted(ss):
-        entries.append(_service_entry(sid, ss[sid], config.get(sid), ss[sid].get("node")))
+        entries.append(_service_entry(sid, ss[sid], config.get(sid)))
     for sid in sorted(set(config) - set(ss)):
-        entries.append(_service_entry(sid, None, config[sid], config[sid].get("node")))
+        entries.append(_service_entry(sid, None, config[sid]))
     return entries
+
+
+def _service_config(env: Any) -> dict[str, dict[str, Any]]:
+    """Configured resources with defaults; a resource whose guest is gone has no node."""
+    config = env.read_service_config()
+    for sid, cd in env.read_resources().items():
+        if sid not in config:
+            config[sid] = {**cd, "state": cd.get("state") or "started", "node": None}
+    return config
 
 
 def _lrm_entry(env: Any, node: str, now: int, ss: dict[str, Any]) -> dict[str, Any]:
@@ -81,34 +95,36 @@ def _lrm_entry(env: Any, node: str, now: int, ss: dict[str, Any]) -> dict[str, A
         lrm = env.read_lrm_status(node)
     except Exception:  # the API shows any read failure the same way
         lrm = {}
-    if not lrm:
+    if not lrm.get("timestamp"):
         return {"id": f"lrm:{node}", "type": "lrm", "node": node, "status": f"{node} (unable to read lrm status)"}
-    text = _staleness(now, lrm.get("timestamp"))
+    text = _staleness(now, lrm["timestamp"])
+    mode = lrm.get("mode")
     if text == "active":
-        mode = lrm.get("mode") or "active"
+        mode = mode or "active"
         state = lrm.get("state") or "unknown"
-        active = any(sd.get("node") == node and sd.get("state") not in ("stopped", "freeze", "error")
-                     for sd in ss.values())
         if mode != "active":
             text = f"{mode} mode"
-        elif state == "wait_for_agent_lock" and not active:
+        elif state == "wait_for_agent_lock" and not count_active_services(ss, node):
             text = "idle"
         else:
             text = state
-    return {"id": f"lrm:{node}", "type": "lrm", "node": node, "timestamp": lrm.get("timestamp"),
-            "status": f"{node} ({text}, {env.format_time(lrm.get('timestamp') or 0)})"}
+    elif mode == "maintenance":
+        text = "maintenance mode"
+    return {"id": f"lrm:{node}", "type": "lrm", "node": node, "timestamp": lrm["timestamp"],
+            "status": f"{node} ({text}, {env.format_time(lrm['timestamp'])})"}
 
 
-def _service_entry(sid: str, sd: dict[str, Any] | None, cd: dict[str, Any] | None,
-                   node: str | None) -> dict[str, Any]:
-    state = verbose_service_state(sd, cd)
-    entry: dict[str, Any] = {"id": f"service:{sid}", "type": "service", "sid": sid, "node": node,
-                             "state": state, "status": f"{sid} ({node}, {state})"}
+def _service_entry(sid: str, sd: dict[str, Any] | None, cd: dict[str, Any] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"id": f"service:{sid}", "type": "service", "sid": sid}
     if sd is not None:
-        entry["crm_state"] = sd.get("state")
+        entry["node"], entry["crm_state"] = sd.get("node"), sd.get("state")
+    elif cd is not None:
+        entry["node"] = cd.get("node")
+    entry["state"] = verbose_service_state(sd, cd)
+    entry["status"] = f"{sid} ({entry.get('node') or '---'}, {entry['state']})"
     if cd is not None:
         entry["request_state"] = cd.get("state")
-        for key in ("max_restart", "max_relocate", "failback", "group", "comment"):
+        for key in ("group", "max_restart", "max_relocate", "failback", "comment"):
             if cd.get(key) is not None:
                 entry[key] = cd[key]
     return entry
@@ -118,7 +134,11 @@ def render_status(env: Any, verbose: bool = False) -> str:
     lines = [f"{e['type']} {e['status']}" for e in status_entries(env)]
     if verbose:
         ms = env.read_manager_status()
+        data: dict[str, Any] = {"manager_status": ms,
+                                "quorum": {"node": env.nodename(), "quorate": 1 if env.quorate() else 0}}
+        for node in sorted(ms.get("node_status") or {}):
+            data.setdefault("lrm_status", {})[node] = env.read_lrm_status(node)
         lines.append("full cluster state:")
-        lines.append(json.dumps({"manager_status": ms, "quorum": {"node": env.nodename(),
-                                 "quorate": 1 if env.quorate() else 0}}, indent=3, sort_keys=True))
+        # Perl's JSON->pretty->canonical: 3-space indent and `"key" : value`
+        lines.append(json.dumps(data, indent=3, sort_keys=True, separators=(",", " : ")))
     return "\n".join(lines)
