@@ -1,0 +1,54 @@
+"""Checks on guests (VMs and containers): where they are, whether they run, where their disks live."""
+
+from __future__ import annotations
+
+from grader.checks.registry import Outcome, check
+from grader.state import StateDoc
+
+
+@check("guest.exists")
+def exists(state: StateDoc, *, vmid: int) -> Outcome:
+    """Guest `vmid` exists somewhere in the cluster."""
+    guest = state.guest(vmid)
+    if guest is None:
+        return Outcome.fail(f"guest {vmid} does not exist")
+    return Outcome.ok(f"{guest.sid} is on {guest.node}")
+
+
+@check("guest.running-on")
+def running_on(state: StateDoc, *, vmid: int, node: str) -> Outcome:
+    """Guest `vmid` is running on `node`."""
+    guest = state.guest(vmid)
+    if guest is None:
+        return Outcome.fail(f"guest {vmid} does not exist")
+    if guest.node != node:
+        tool = "qm" if guest.type == "qemu" else "pct"
+        return Outcome.fail(f"{guest.sid} is on {guest.node} ({guest.status}), expected on {node} "
+                            f"(try: {tool} migrate {vmid} {node})")
+    if guest.status != "running":
+        tool = "qm" if guest.type == "qemu" else "pct"
+        return Outcome.fail(f"{guest.sid} is on {node} but {guest.status} (try: {tool} start {vmid})")
+    return Outcome.ok(f"{guest.sid} is running on {node}")
+
+
+@check("guest.status")
+def status(state: StateDoc, *, vmid: int, status: str) -> Outcome:
+    """Guest `vmid` has status `status` (running, stopped...)."""
+    guest = state.guest(vmid)
+    if guest is None:
+        return Outcome.fail(f"guest {vmid} does not exist")
+    if guest.status != status:
+        return Outcome.fail(f"{guest.sid} is {guest.status} on {guest.node}, expected {status}")
+    return Outcome.ok(f"{guest.sid} is {status}")
+
+
+@check("guest.disks-on")
+def disks_on(state: StateDoc, *, vmid: int, storage: str) -> Outcome:
+    """Every disk of guest `vmid` is on storage `storage`."""
+    guest = state.guest(vmid)
+    if guest is None:
+        return Outcome.fail(f"guest {vmid} does not exist")
+    elsewhere = [f"{d.key} on {d.storage}" for d in guest.disks if d.storage != storage]
+    if not guest.disks or elsewhere:
+        return Outcome.fail(f"{guest.sid}: {', '.join(elsewhere) or 'no disks'}; expected every disk on {storage}")
+    return Outcome.ok(f"every disk of {guest.sid} is on {storage}")
