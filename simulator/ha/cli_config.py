@@ -97,6 +97,10 @@ def cmd_groupconfig(env: Any, args: list[str]) -> str:
 
 
 def _rule_from_opts(spec: Spec, kind: str, opts: dict[str, Any], rule: dict[str, Any]) -> None:
+    if opts.get("disable"):
+        rule["disable"] = 1
+    elif "disable" in opts:
+        rule.pop("disable", None)
     if "resources" in opts:
         sids = [s for s in re.split(r"[\s,;]+", opts["resources"]) if s]
         bad = [s for s in sids if not re.match(r"^(vm|ct):[1-9][0-9]*$", s)]
@@ -109,14 +113,14 @@ def _rule_from_opts(spec: Spec, kind: str, opts: dict[str, Any], rule: dict[str,
             raise usage_error(spec, "Unknown option: affinity\n400 unable to parse option")
         if "nodes" in opts:
             rule["nodes"] = {n: {"priority": p} for n, p in _nodes(spec, opts["nodes"]).items()}
-        for key in ("strict", "disable", "comment"):
+        for key in ("strict", "comment"):
             if key in opts:
                 rule[key] = opts[key]
     else:
         for key in ("nodes", "strict"):
             if key in opts:
                 raise usage_error(spec, f"Unknown option: {key}\n400 unable to parse option")
-        for key in ("affinity", "disable", "comment"):
+        for key in ("affinity", "comment"):
             if key in opts:
                 rule[key] = opts[key]
 
@@ -168,7 +172,7 @@ def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
         for needed in ("resources", "nodes") if kind == "node-affinity" else ("resources", "affinity"):
             if needed not in opts:
                 raise param_error(spec, needed, "property is missing and it is not optional")
-        rule: dict[str, Any] = {"type": kind, "disable": 0}
+        rule: dict[str, Any] = {"type": kind}
         if kind == "node-affinity":
             rule.update(strict=0, affinity="positive")
         rules["ids"][ruleid] = rule
@@ -195,7 +199,7 @@ def _rules_listing(env: Any, verb: str, opts: dict[str, Any]) -> str:
             continue
         if opts.get("resource") and opts["resource"] not in rule["resources"]:
             continue
-        row = {"enabled": 0 if rule.get("disable") else 1,
+        row = {"enabled": 0 if "disable" in rule else 1,
                "state": "ignored (conflicts)" if ruleid in conflicts else "in use",
                "rule": ruleid, "type": rule["type"], "resources": ",".join(sorted(rule["resources"])),
                "comment": rule.get("comment", "")}

@@ -123,7 +123,8 @@ def parse_rules(filename: str, raw: str) -> dict[str, Any]:
                 raise ConfigError(f"{filename} line {lineno}: rule '{ruleid}': property 'affinity' must be "
                                   "'positive' or 'negative'")
             rule["affinity"] = props["affinity"]
-        rule["disable"] = _bool(filename, lineno, "disable", props.get("disable", "0"))
+        if "disable" in props:  # its presence disables the rule (Rules.pm foreach_rule checks exists())
+            rule["disable"] = _bool(filename, lineno, "disable", props["disable"])
         if "comment" in props:
             rule["comment"] = props["comment"]
         ids[ruleid] = rule
@@ -140,8 +141,8 @@ def format_rules(rules: dict[str, Any]) -> str:
             lines.append(f"\taffinity {rule['affinity']}")
         if rule.get("comment"):
             lines.append(f"\tcomment {rule['comment']}")
-        if rule.get("disable"):
-            lines.append("\tdisable 1")
+        if "disable" in rule:
+            lines.append(f"\tdisable {rule['disable']}")
         if rule["type"] == "node-affinity":
             nodes = {n: p.get("priority", 0) for n, p in rule["nodes"].items()}
             lines.append("\tnodes " + ",".join(f"{n}:{p}" if p else n for n, p in sorted(nodes.items())))
@@ -186,7 +187,6 @@ def migrate_groups_to_rules(rules: dict[str, Any], groups: dict[str, Any], sc: d
             "nodes": {n: {"priority": p} for n, p in g["nodes"].items()},
             "strict": 1 if g.get("restricted") else 0,
             "affinity": "positive",
-            "disable": 0,
             "comment": f"Generated from HA group '{group}'.",
         }
         rules["order"][ruleid] = max(rules["order"].values(), default=0) + 1

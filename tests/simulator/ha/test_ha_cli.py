@@ -143,7 +143,7 @@ def test_negative_affinity_refuses_a_migration_onto_the_partner(world: Hardware)
 def test_infeasible_rule_is_refused(world: Hardware) -> None:
     code, out = ha(world, "rules", "add", "resource-affinity", "lonely", "--resources", "vm:101",
                    "--affinity", "positive")
-    assert (code, out) == (255, "rule 'lonely' is infeasible: rule must specify at least two resources")
+    assert (code, out) == (255, "rule 'lonely' is infeasible: rule is ineffective as there are less than two resources")
 
 
 def test_node_maintenance_drains_the_node_and_status_shows_it(world: Hardware) -> None:
