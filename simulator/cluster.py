@@ -97,6 +97,7 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
         self.dbs[db.id] = db
         node = Node(name, ip, db.id, boot_time=self.clock.now)
         node.next_pid = 1000 + self.rng.randrange(1000, 9000)
+        node.service_pids["pve-cluster"] = self.rng.randrange(700, 1000)
         self.nodes[name] = node
         self.refresh_membership()
         return node

@@ -204,33 +204,53 @@ class MembershipMixin:
     # -- journal lines ---------------------------------------------------------------
     def _log_membership_changes(self: Cluster, old: dict[str, QuorumView],
                                 new: dict[str, QuorumView]) -> None:
-        now = self.clock.now
         for name in sorted(set(old) | set(new)):
             before, after = old.get(name), new.get(name)
             if after is None or (before and before.members == after.members
                                  and before.quorate == after.quorate):
                 continue
-            ids = " ".join(str(self.conf_of(m).nodes[m].nodeid) for m in after.members)  # type: ignore[union-attr]
             if before is None or before.members != after.members:
-                left = sorted(set(before.members) - set(after.members)) if before else []
-                joined = sorted(set(after.members) - set(before.members)) if before else []
-                detail = ""
-                if left:
-                    detail += " Members left: " + " ".join(self._nodeid_str(n, after) for n in left)
-                if joined:
-                    detail += " Members joined: " + " ".join(self._nodeid_str(n, after) for n in joined)
-                self.log.add(now, name, "corosync",
-                             f"  [TOTEM ] A new membership ({after.ring_id}) was formed.{detail}")
-            component = ("within the primary component and will provide service." if after.quorate
-                         else "within the non-primary component and will NOT provide any services.")
-            self.log.add(now, name, "corosync", f"  [QUORUM] This node is {component}")
-            self.log.add(now, name, "corosync", f"  [QUORUM] Members[{len(after.members)}]: {ids}")
-            if before is None or before.quorate != after.quorate:
-                state = "node has quorum" if after.quorate else "node lost quorum"
-                self.log.add(now, name, "pve-cluster", f"[status] notice: {state}")
-                self.log.add(now, name, "sim", f"{name}: {'quorate' if after.quorate else 'NOT quorate'} "
-                             f"(partition {','.join(after.members)}, {after.total_votes}/"
-                             f"{after.highest_expected} votes, quorum {after.quorum})")
+                self._log_new_membership(name, before, after)
+            self._log_quorum(name, before, after)
+
+    def _log_new_membership(self: Cluster, name: str, before: QuorumView | None, after: QuorumView) -> None:
+        # Representative corosync 3 / pmxcfs lines (UNVERIFIED wording beyond the QUORUM ones).
+        now = self.clock.now
+        left = sorted(set(before.members) - set(after.members)) if before else []
+        joined = sorted(set(after.members) - set(before.members)) if before else []
+        for gone in left:
+            self.log.add(now, name, "corosync", f"  [KNET  ] link: host: {self._nodeid_str(gone, after)} "
+                         f"link: 0 is down")
+        detail = ""
+        if left:
+            detail += " Members left: " + " ".join(self._nodeid_str(n, after) for n in left)
+        if joined:
+            detail += " Members joined: " + " ".join(self._nodeid_str(n, after) for n in joined)
+        ids = " ".join(self._nodeid_str(m, after) for m in after.members)
+        self.log.add(now, name, "corosync", f"  [TOTEM ] A new membership ({after.ring_id}) was formed.{detail}")
+        self.log.add(now, name, "corosync", f"  [QUORUM] Sync members[{len(after.members)}]: {ids}")
+        pids = ", ".join(f"{self._nodeid_str(m, after)}/{self.nodes[m].service_pids['pve-cluster']}"
+                         for m in after.members)
+        self.log.add(now, name, "pve-cluster", f"[dcdb] notice: members: {pids}")
+        if len(after.members) > 1:
+            self.log.add(now, name, "pve-cluster", "[dcdb] notice: starting data syncronisation")
+            self.log.add(now, name, "pve-cluster", "[dcdb] notice: all data is up to date")
+
+    def _log_quorum(self: Cluster, name: str, before: QuorumView | None, after: QuorumView) -> None:
+        now = self.clock.now
+        ids = " ".join(self._nodeid_str(m, after) for m in after.members)
+        component = ("within the primary component and will provide service." if after.quorate
+                     else "within the non-primary component and will NOT provide any services.")
+        self.log.add(now, name, "corosync", f"  [QUORUM] This node is {component}")
+        self.log.add(now, name, "corosync", f"  [QUORUM] Members[{len(after.members)}]: {ids}")
+        self.log.add(now, name, "corosync",
+                     "  [MAIN  ] Completed service synchronization, ready to provide service.")
+        if before is None or before.quorate != after.quorate:
+            state = "node has quorum" if after.quorate else "node lost quorum"
+            self.log.add(now, name, "pve-cluster", f"[status] notice: {state}")
+            self.log.add(now, name, "sim", f"{name}: {'quorate' if after.quorate else 'NOT quorate'} "
+                         f"(partition {','.join(after.members)}, {after.total_votes}/"
+                         f"{after.highest_expected} votes, quorum {after.quorum})")
 
     def _nodeid_str(self: Cluster, name: str, view: QuorumView) -> str:
         conf = self.conf_of(name) or self.conf_of(view.node)

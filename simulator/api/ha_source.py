@@ -7,9 +7,11 @@ reads HA state through the same interface, from one node's point of view
 `ha_groups_migrated`, `quorate`, `nodename`, `get_time`, `format_time`).
 
 An env is found, in order: a factory registered with `register_ha_env`,
-then `simulator.ha.cluster_env.env_for(cluster, node)` when the HA package
-provides that adapter. Without either, the cluster has no HA configured and
-the API answers as PVE does before `ha-manager add` was ever run.
+then the HA package's cluster adapter (`simulator.ha.cluster_env.ClusterEnv`,
+read-only use: the API never writes). The adapter reads the HA files in
+/etc/pve, so a cluster where HA was never configured answers as PVE does
+before `ha-manager add` was ever run. Without the HA package, the API
+answers the same way.
 """
 
 from __future__ import annotations
@@ -40,5 +42,7 @@ def ha_env_for(cluster: Cluster, node: str) -> Any | None:
         module = importlib.import_module("simulator.ha.cluster_env")
     except ImportError:
         return None
-    env_for = getattr(module, "env_for", None)
-    return env_for(cluster, node) if callable(env_for) else None
+    env_class = getattr(module, "ClusterEnv", None)
+    if env_class is None:
+        return None
+    return env_class(cluster.subsystems.get("ha"), cluster, node, "api")

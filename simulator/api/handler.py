@@ -98,6 +98,9 @@ class PveApi:
                 data, extra = self._dispatch(method, path, _stringify(params or {}), token)
             except ApiError as err:
                 return err.status, err.reason, err.body()
+            except Exception as exc:  # pveproxy turns any die() into a 500 with its text
+                err = ApiError(500, str(exc).strip() or type(exc).__name__)
+                return err.status, err.reason, err.body()
         return 200, "OK", {"data": perl_json(data), **extra}
 
     def _dispatch(self, method: str, path: str, params: dict[str, str],

@@ -58,7 +58,7 @@ def test_a_shared_storage_defined_once_is_seen_by_every_member(cluster: Cluster)
 def test_journalctl_shows_quorum_loss_for_the_unit(cluster: Cluster) -> None:
     cluster.network("pve2", False)
     corosync = cluster.run("pve2", "journalctl -u corosync").output.split("\n")
-    assert corosync[-2].endswith("[QUORUM] This node is within the non-primary component and will NOT provide "
+    assert corosync[-3].endswith("[QUORUM] This node is within the non-primary component and will NOT provide "
                                  "any services.")
     assert cluster.run("pve2", "journalctl -u pve-cluster -n 1").output.endswith("[status] notice: node lost quorum")
     assert cluster.run("pve2", "journalctl -u nothing").output == "-- No entries --"
