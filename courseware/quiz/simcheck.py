@@ -15,9 +15,9 @@ Known gaps (the simulator was being built in parallel):
 - `ScenarioRef` (a named scenario) needs a scenario library in the simulator;
   until `simulator.scenario.library(ref)` exists such questions report the
   simulator as unavailable. The shipped content uses inline topologies only.
-- `ha_resource` conditions and `ha_resources` in a topology need the HA stack
-  installed on the cluster (`ha-manager` registered as a command); without it
-  the check fails with a clear message and the tests skip those questions.
+- `ha_resource` conditions and `ha_resources` in a topology need the
+  simulator's HA stack (`simulator.ha.cluster_ha.install`); where it is
+  missing such answers are reported as not gradable (never as wrong).
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ class ClusterChecker:
                 raise SimulatorMissing(f"the simulator has no scenario library for '{source.ref}'")
             return self.scenario.build(library(source.ref))
         cluster = self.scenario.build(topology_to_scenario(source))
+        _install_ha(cluster)  # every real PVE node runs pve-ha-crm and pve-ha-lrm
         for n in source.nodes:
             if not n.online:
                 cluster.apply_fault(f"power {n.name} off")
@@ -155,6 +156,20 @@ class ClusterChecker:
         if c.ha_resource is not None:
             return _ha_failures(cluster, c.ha_resource.sid, c.ha_resource.state)
         raise ValueError("empty condition")  # pragma: no cover - the schema forbids it
+
+
+def _install_ha(cluster: Any) -> bool:
+    """Start the simulator's HA stack on the cluster, where the simulator has one."""
+    for module_name in ("simulator.ha.cluster_ha", "simulator.ha.cluster_env"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(cluster)
+            return True
+    return False
 
 
 def _has_command(cluster: Any, name: str) -> bool:
