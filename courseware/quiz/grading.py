@@ -25,6 +25,7 @@ only for a full score.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -45,6 +46,7 @@ from .schema import (
 from .simcheck import SimulatorChecker, SimulatorMissing, default_checker
 
 MAX_PAYLOAD_CHARS = 25_000
+logger = logging.getLogger(__name__)
 
 
 class MalformedAnswer(ValueError):
@@ -264,6 +266,10 @@ def _simulator(q: SimulatorCheck, answer: Any, values: dict, checker: SimulatorC
         outcome = checker.check(q.scenario, q.node, command, q.condition)
     except SimulatorMissing as exc:
         raise GradingUnavailable(str(exc)) from None
+    except Exception as exc:
+        # A simulator bug must not turn a student's answer into a 500 or a wrong grade.
+        logger.exception("simulator check of %s failed for %r", q.id, command)
+        raise GradingUnavailable("the simulator could not check this answer; try again later") from exc
     fb = outcome.message or ("The cluster is in the required state." if outcome.passed else "")
     return _result(outcome.passed, 1.0 if outcome.passed else 0.0, fb, q, values, output=outcome.output)
 

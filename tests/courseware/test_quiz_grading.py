@@ -162,6 +162,16 @@ def test_simulator_questions_are_graded_by_the_checker() -> None:
     assert checker.calls == [("pve1", "pvecm expected 1"), ("pve1", "pvecm status")]
 
 
+class BrokenChecker:
+    def check(self, scenario, node, command_line, condition) -> SimOutcome:
+        raise KeyError("simulator bug")
+
+
+def test_a_simulator_crash_is_not_gradable_rather_than_wrong() -> None:
+    with pytest.raises(GradingUnavailable, match="could not check"):
+        grade(SIM, "pvecm expected 1", 0, checker=BrokenChecker())
+
+
 def test_simulator_questions_without_a_simulator_are_not_gradable(monkeypatch) -> None:
     monkeypatch.setattr(grading_module, "default_checker", lambda: None)
     with pytest.raises(GradingUnavailable):
