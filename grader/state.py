@@ -153,9 +153,10 @@ class HA(_Model):
 
 # -- guests -------------------------------------------------------------------------------
 class Disk(_Model):
-    key: str  # scsi0, virtio1, rootfs, mp0, ...
+    key: str  # scsi0, virtio1, rootfs, mp0, unused0, ide2 (a CD-ROM image), ...
     storage: str
     volid: str | None = None
+    cdrom: Flag = 0  # an ISO image attached as CD-ROM (it still ties the guest to its storage)
 
 
 class Snapshot(_Model):
