@@ -10,8 +10,11 @@ from courseware.permissions import CourseAccess
 # Other parts of the platform add entries here: (label, url name, staff only).
 COURSE_NAV: list[tuple[str, str, bool]] = [
     ("Course home", "course-home", False),
+    ("Sections", "course-sections", False),
+    ("My progress", "course-progress", False),
     ("Grades", "course-grades", False),
     ("Instructor", "course-roster", True),
+    ("Checkpoint reports", "staff-checkpoints", True),
 ]
 
 

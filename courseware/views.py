@@ -12,6 +12,7 @@ from courseware.forms import RosterUploadForm
 from courseware.models import Membership
 from courseware.permissions import course_get_for, courses_for
 from courseware.roster import RosterError, roster_import
+from courseware.selectors import progress_for
 
 
 def _enter(request: HttpRequest, slug: str, **required) -> object:
@@ -31,8 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def course_home(request: HttpRequest, slug: str) -> HttpResponse:
     access = _enter(request, slug)
-    modules = access.course.modules.all()
-    return render(request, "courseware/course_home.html", {"course": access.course, "modules": modules})
+    weeks = [(module, progress_for(request.user, module)) for module in access.course.modules.all()]
+    return render(request, "courseware/course_home.html", {"course": access.course, "weeks": weeks})
 
 
 @login_required
