@@ -79,7 +79,7 @@ def cmd_add(env: Any, args: list[str]) -> str:
     sid = _sid(env, spec, raw)
     resources = env.read_resources()
     if sid in resources:
-        raise CliError(f"resource ID '{sid}' already defined")
+        raise CliError(f"create resource failed: resource ID '{sid}' already defined")
     if env.guest_type(sid.split(":")[1]) != sid.split(":")[0]:
         raise CliError(f"resource '{sid}' does not exist in cluster")
     _check_group_option(env, opts)
@@ -103,14 +103,14 @@ def cmd_set(env: Any, args: list[str]) -> str:
     sid = _sid(env, spec, raw)
     resources = env.read_resources()
     if sid not in resources:
-        raise CliError(f"no such resource '{sid}'")
+        raise CliError(f"update resources config failed: no such resource '{sid}'")
     if "state" in opts:
         _error_state(env, sid, opts["state"])
     _check_group_option(env, opts)
     opts.pop("digest", None)
     for key in [k for k in re.split(r"[\s,;]+", opts.pop("delete", "")) if k]:
         if key not in RESOURCE_OPTS:
-            raise CliError(f"no such option '{key}'")
+            raise CliError(f"update resources config failed: no such option '{key}'")
         resources[sid].pop(key, None)
     resources[sid].update(opts)
     env.write_resources(resources)

@@ -50,7 +50,7 @@ def cmd_groupadd(env: Any, args: list[str]) -> str:
         raise param_error(spec, "nodes", "property is missing and it is not optional")
     groups = _groups(env, "create")
     if group in groups["ids"]:
-        raise CliError(f"create failed - ha group '{group}' already defined")
+        raise CliError(f"create ha group failed: ha group ID '{group}' already defined")
     groups["ids"][group] = {"type": "group", "nodes": _nodes(spec, opts["nodes"]),
                             "restricted": opts.get("restricted", 0), "nofailback": opts.get("nofailback", 0)}
     if opts.get("comment"):
@@ -64,12 +64,12 @@ def cmd_groupset(env: Any, args: list[str]) -> str:
     (group,), opts = parse(spec, args)
     groups = _groups(env, "update")
     if group not in groups["ids"]:
-        raise CliError(f"no such ha group '{group}'")
+        raise CliError(f"update ha group failed: no such ha group '{group}'")
     entry = groups["ids"][group]
     for key in [k for k in re.split(r"[\s,;]+", opts.pop("delete", "")) if k]:
         if key not in ("restricted", "nofailback", "comment"):
-            raise param_error(spec, "delete", f"invalid format - unknown option '{key}'")
-        entry[key] = 0 if key != "comment" else None
+            raise CliError(f"update ha group failed: no such option '{key}'")
+        entry.pop(key, None)
     opts.pop("digest", None)
     if "nodes" in opts:
         opts["nodes"] = _nodes(spec, opts["nodes"])
@@ -81,12 +81,10 @@ def cmd_groupset(env: Any, args: list[str]) -> str:
 def cmd_groupremove(env: Any, args: list[str]) -> str:
     (group,), _ = parse(_spec("groupremove <group>", ["group"], {}), args)
     groups = _groups(env, "delete")
-    if group not in groups["ids"]:
-        raise CliError(f"no such ha group '{group}'")
     users = sorted(sid for sid, cd in env.read_resources().items() if cd.get("group") == group)
     if users:
-        raise CliError(f"ha group '{group}' is used by resource '{users[0]}'")
-    del groups["ids"][group]
+        raise CliError(f"delete ha group failed: ha group is used by service '{users[0]}'")
+    groups["ids"].pop(group, None)
     env.write_group_config(groups)
     return ""
 
@@ -125,14 +123,24 @@ def _rule_from_opts(spec: Spec, kind: str, opts: dict[str, Any], rule: dict[str,
                 rule[key] = opts[key]
 
 
-def _check_feasible(env: Any, rules: dict[str, Any], ruleid: str) -> None:
-    from .rules import transform
+def _check_references(env: Any, failed: str, rule: dict[str, Any]) -> None:
+    unmanaged = sorted(sid for sid in rule.get("resources", {}) if sid not in env.read_resources())
+    if unmanaged:
+        raise CliError(f"{failed}: cannot use unmanaged resource(s) {', '.join(unmanaged)}.")
+    unknown = sorted(n for n in rule.get("nodes", {}) if n not in env.cluster_nodes())
+    if unknown:
+        raise CliError(f"{failed}: cannot use non-existant node(s) {', '.join(unknown)}.")
+
+
+def _check_feasible(env: Any, rules: dict[str, Any], ruleid: str, failed: str) -> None:
+    """API2/HA/Rules.pm assert_feasibility: a 400 exception listing the reasons per property."""
+    from .rules import feasibility_errors
 
     trial = {"ids": {r: dict(v) for r, v in rules["ids"].items()}, "order": dict(rules["order"]), "digest": ""}
-    messages = [m for m in transform(trial, env.cluster_nodes()) if f"'{ruleid}'" in m]
-    if messages:
-        reason = messages[0].split("because ", 1)[1].rstrip(".")
-        raise CliError(f"rule '{ruleid}' is infeasible: {reason}")
+    errors = feasibility_errors(trial, env.cluster_nodes()).get(ruleid)
+    if errors:
+        reasons = "".join(f"\n{opt}: {', '.join(msgs)}" for opt, msgs in sorted(errors.items()))
+        raise CliError(f"{failed}: 400 Rule '{ruleid}' is invalid.{reasons}")
 
 
 def cmd_rules(env: Any, args: list[str]) -> str:
@@ -147,9 +155,7 @@ def cmd_rules(env: Any, args: list[str]) -> str:
     if verb == "remove":
         (ruleid,), _ = parse(_spec("rules remove <rule>", ["rule"], {}), rest)
         rules = env.read_rules_config()
-        if ruleid not in rules["ids"]:
-            raise CliError(f"no such ha rule '{ruleid}'")
-        del rules["ids"][ruleid]
+        rules["ids"].pop(ruleid, None)  # as the API: removing an unknown rule is no error
         env.write_rules_config(rules)
         return ""
     if verb in ("add", "set"):
@@ -164,11 +170,11 @@ def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
         raise param_error(spec, "type", f"value '{kind}' does not have a value in the enumeration "
                                         "'node-affinity, resource-affinity'")
     if not re.match(r"^[A-Za-z][A-Za-z0-9_\-]+$", ruleid):
-        raise param_error(spec, "rule", f"invalid format - value '{ruleid}' does not look like a valid rule id")
+        raise param_error(spec, "rule", f"invalid configuration ID '{ruleid}'")
     rules = env.read_rules_config()
     if verb == "add":
         if ruleid in rules["ids"]:
-            raise CliError(f"ha rule '{ruleid}' already defined")
+            raise CliError(f"create ha rule failed: HA rule '{ruleid}' already defined")
         for needed in ("resources", "nodes") if kind == "node-affinity" else ("resources", "affinity"):
             if needed not in opts:
                 raise param_error(spec, needed, "property is missing and it is not optional")
@@ -178,9 +184,11 @@ def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
         rules["ids"][ruleid] = rule
         rules["order"][ruleid] = max(rules["order"].values(), default=0) + 1
     elif ruleid not in rules["ids"] or rules["ids"][ruleid]["type"] != kind:
-        raise CliError(f"no such ha rule '{ruleid}'")
+        raise CliError(f"update HA rules failed: HA rule '{ruleid}' does not exist")
+    failed = "create ha rule failed" if verb == "add" else "update HA rules failed"
     _rule_from_opts(spec, kind, opts, rules["ids"][ruleid])
-    _check_feasible(env, rules, ruleid)
+    _check_references(env, failed, rules["ids"][ruleid])
+    _check_feasible(env, rules, ruleid, failed)
     env.write_rules_config(rules)
     return ""
 

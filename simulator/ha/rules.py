@@ -144,12 +144,18 @@ def _apply_transforms(rules: dict[str, Any], nodes: list[str]) -> None:
                 break
 
 
-def transform(rules: dict[str, Any], nodes: list[str]) -> list[str]:
-    """Drop infeasible rules and normalise the rest in place; returns the log messages."""
+def feasibility_errors(rules: dict[str, Any], nodes: list[str]) -> Errors:
+    """{ruleid: {property: [reasons]}} for every infeasible rule (Rules.pm check_feasibility)."""
     errors: Errors = {}
     _check_node_affinity(rules, nodes, errors)
     _check_resource_affinity(rules, nodes, errors)
     _check_global(rules, errors)
+    return errors
+
+
+def transform(rules: dict[str, Any], nodes: list[str]) -> list[str]:
+    """Drop infeasible rules and normalise the rest in place; returns the log messages."""
+    errors = feasibility_errors(rules, nodes)
     messages = []
     for rid in sorted(errors):
         rules["ids"].pop(rid, None)

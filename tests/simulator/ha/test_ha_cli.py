@@ -43,7 +43,7 @@ def test_add_by_vmid_detects_the_container_and_the_crm_starts_it(world: Hardware
 
 
 def test_adding_twice_or_an_unknown_guest_gives_the_real_errors(world: Hardware) -> None:
-    assert ha(world, "add", "vm:101") == (255, "resource ID 'vm:101' already defined")
+    assert ha(world, "add", "vm:101") == (255, "create resource failed: resource ID 'vm:101' already defined")
     assert ha(world, "add", "vm:999") == (255, "resource 'vm:999' does not exist in cluster")
     assert ha(world, "add", "999") == (255, "unable do detect SID from VMID - VM/CT 999 does not exist")
 
@@ -116,7 +116,7 @@ def test_groups_work_while_groups_cfg_has_groups(world: Hardware) -> None:
     assert ha(world, "groupconfig")[1] == ("group: existing\n\tnodes node3\n\ngroup: prefer1\n"
                                           "\tnodes node1:2,node2\n\trestricted 1")
     assert ha(world, "groupadd", "prefer1", "--nodes", "node1") == (
-        255, "create failed - ha group 'prefer1' already defined")
+        255, "create ha group failed: ha group ID 'prefer1' already defined")
 
 
 def test_rules_add_config_and_remove(world: Hardware) -> None:
@@ -128,7 +128,8 @@ def test_rules_add_config_and_remove(world: Hardware) -> None:
     advance(world, 60)
     assert world.service_config["vm:101"]["node"] == "node3"
     assert ha(world, "rules", "remove", "keep-on-3") == (0, "")
-    assert ha(world, "rules", "remove", "keep-on-3") == (255, "no such ha rule 'keep-on-3'")
+    assert ha(world, "rules", "remove", "keep-on-3") == (0, "")
+    assert ha(world, "rules", "config")[1].count("│") == 7, "only the header row is left"
 
 
 def test_negative_affinity_refuses_a_migration_onto_the_partner(world: Hardware) -> None:
@@ -143,7 +144,20 @@ def test_negative_affinity_refuses_a_migration_onto_the_partner(world: Hardware)
 def test_infeasible_rule_is_refused(world: Hardware) -> None:
     code, out = ha(world, "rules", "add", "resource-affinity", "lonely", "--resources", "vm:101",
                    "--affinity", "positive")
-    assert (code, out) == (255, "rule 'lonely' is infeasible: rule is ineffective as there are less than two resources")
+    assert (code, out) == (255, "create ha rule failed: 400 Rule 'lonely' is invalid.\n"
+                                "resources: rule is ineffective as there are less than two resources")
+
+
+def test_rules_refuse_unmanaged_resources_and_unknown_nodes(world: Hardware) -> None:
+    assert ha(world, "rules", "add", "node-affinity", "rx", "--resources", "vm:555", "--nodes", "node1") == (
+        255, "create ha rule failed: cannot use unmanaged resource(s) vm:555.")
+    assert ha(world, "rules", "add", "node-affinity", "rx", "--resources", "vm:101", "--nodes", "node9") == (
+        255, "create ha rule failed: cannot use non-existant node(s) node9.")
+    assert ha(world, "rules", "set", "node-affinity", "nope", "--strict", "1") == (
+        255, "update HA rules failed: HA rule 'nope' does not exist")
+    assert ha(world, "rules", "add", "node-affinity", "r", "--resources", "vm:101", "--nodes", "node1") == (
+        255, "400 Parameter verification failed.\nrule: invalid configuration ID 'r'\n"
+             "ha-manager rules add <type> <rule> [OPTIONS]")
 
 
 def test_node_maintenance_drains_the_node_and_status_shows_it(world: Hardware) -> None:

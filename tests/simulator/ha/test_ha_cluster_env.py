@@ -102,6 +102,6 @@ def test_ha_state_survives_a_save_and_restore(cluster: Cluster) -> None:
 
 def test_ha_manager_errors_come_through_the_shell(cluster: Cluster) -> None:
     result = cluster.run("pve1", "ha-manager add vm:100")
-    assert (result.exit_code, result.output) == (255, "resource ID 'vm:100' already defined")
+    assert (result.exit_code, result.output) == (255, "create resource failed: resource ID 'vm:100' already defined")
     result = cluster.run("pve1", "ha-manager add vm:555")
     assert result.output == "resource 'vm:555' does not exist in cluster"
