@@ -238,8 +238,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Grading runs: retries for an unavailable target back off (doubling from the base) and stay well
+# under the visibility timeout; the sweeper re-enqueues runs the queue lost (docs/grading.md).
+GRADER_MAX_TRIES = env_int("GRADER_MAX_TRIES", 4, minimum=1)
+GRADER_RETRY_BASE_SECONDS = env_int("GRADER_RETRY_BASE_SECONDS", 15, minimum=1)
+GRADER_SWEEP_SECONDS = env_int("GRADER_SWEEP_SECONDS", 30, minimum=1)
+GRADER_QUEUED_GRACE_SECONDS = env_int("GRADER_QUEUED_GRACE_SECONDS", 60, minimum=1)
+GRADER_CONSOLE_MAX_CATCHUP_SECONDS = env_int("GRADER_CONSOLE_MAX_CATCHUP_SECONDS", 6 * 3600, minimum=0)
+GRADER_COLLECT_TIMEOUT_SECONDS = env_int("GRADER_COLLECT_TIMEOUT_SECONDS", 10, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sessions-prune": {"task": "grader.tasks.sessions_prune", "schedule": 60 * 60},
+    "grading-runs-sweep": {"task": "grader.tasks.runs_sweep", "schedule": GRADER_SWEEP_SECONDS},
 }
 
 # /healthz: a worker whose last heartbeat is older than this counts as down.

@@ -8,3 +8,13 @@ class GraderConfig(AppConfig):
 
     def ready(self) -> None:
         from grader import checks  # noqa: F401  (registers system checks)
+
+        self._add_navigation()
+
+    @staticmethod
+    def _add_navigation() -> None:
+        from courseware.context import COURSE_NAV
+
+        for entry in [("Labs", "lab-list", False), ("Lab dashboard", "lab-dashboards", True)]:
+            if entry not in COURSE_NAV:
+                COURSE_NAV.append(entry)

@@ -10,3 +10,42 @@ class WorkerCheckForm(forms.Form):
         help_text=f"A longer job shows how the queue behaves while a worker is busy (at most "
                   f"{MAX_PING_WORK_SECONDS:.0f} s).",
     )
+
+
+class SubmitForm(forms.Form):
+    """Which target to grade: the student's simulated cluster (empty) or one of their real targets."""
+
+    target = forms.ModelChoiceField(queryset=None, required=False, empty_label="My simulated cluster")
+
+    def __init__(self, *args, targets=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        from grader.models import RealTarget
+
+        self.fields["target"].queryset = targets if targets is not None else RealTarget.objects.none()
+
+
+class RealTargetForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="A name for you, e.g. 'home lab'.")
+    host = forms.CharField(max_length=255, help_text="IP address or host name of one PVE node.")
+    port = forms.IntegerField(min_value=1, max_value=65535, initial=8006)
+    token_id = forms.RegexField(
+        max_length=200, regex=r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+![A-Za-z0-9._-]+$", label="API token ID",
+        help_text="USER@REALM!TOKENNAME, e.g. grader@pve!lab. Give it the PVEAuditor role only.",
+        error_messages={"invalid": "Write the token ID as USER@REALM!TOKENNAME."})
+    token_secret = forms.CharField(
+        max_length=200, label="Token secret", widget=forms.PasswordInput(render_value=False),
+        help_text="Stored encrypted and never shown again.")
+    tls_mode = forms.ChoiceField(choices=[("verify", "Verify the certificate (trusted CA)"),
+                                          ("pinned", "Pin the certificate's SHA-256 fingerprint"),
+                                          ("insecure", "Do not verify (not recommended)")],
+                                 initial="verify", label="TLS")
+    fingerprint = forms.RegexField(
+        required=False, max_length=100, regex=r"^(?:[0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$",
+        help_text="SHA-256 fingerprint (pvenode cert info), when pinning.",
+        error_messages={"invalid": "A SHA-256 fingerprint is 32 hex bytes, with or without colons."})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("tls_mode") == "pinned" and not data.get("fingerprint"):
+            self.add_error("fingerprint", "Give the fingerprint to pin.")
+        return data

@@ -16,3 +16,15 @@ def ping_run(self, ping_id: int) -> bool:
 @shared_task
 def sessions_prune() -> None:
     call_command("clearsessions")
+
+
+@shared_task(bind=True, acks_late=True)
+def grade_run(self, run_id: int) -> bool:
+    """Retries for an unavailable target are scheduled by the service itself (a new message with a
+    countdown, written in the same transaction that releases the claim), so this task never retries."""
+    return services.run_grade(run_id, worker=self.request.hostname or "")
+
+
+@shared_task
+def runs_sweep() -> dict[str, int]:
+    return services.runs_sweep()

@@ -1,4 +1,4 @@
-"""Grader models. For now: worker liveness and the worker round-trip check.
+"""Operations models: worker liveness and the worker round-trip check.
 
 `Ping` is the smallest complete instance of the platform's queue contract
 (row written, task enqueued on commit, claimed with a conditional UPDATE,

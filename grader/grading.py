@@ -1,0 +1,105 @@
+"""What one grading run does to a submission: collect evidence, grade it. Called by services.run_grade.
+
+Glue only: the collector (grader/collect.py) turns PVE API answers into the
+state document, the backends (grader/backends/) give it an API client (the
+in-process simulator API for a simulated lab, proxmoxer for a real cluster),
+and grader/rubric.py grades the document. Evidence is stored as
+`{"state": <state document>, "stats": <collect stats>}` so that a regrade
+needs no collection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+
+class TargetUnavailable(Exception):
+    """The target cannot be graded right now (unreachable, 5xx, timeout, bad TLS): no score, no attempt."""
+
+
+def _target_unavailable_types() -> tuple[type[BaseException], ...]:
+    types: list[type[BaseException]] = [TargetUnavailable]
+    try:
+        from grader.backends import TargetUnavailable as BackendUnavailable
+    except ImportError:
+        pass
+    else:
+        types.append(BackendUnavailable)
+    return tuple(types)
+
+
+def collect_evidence(submission) -> dict[str, Any]:
+    from grader import collect
+
+    if submission.target_kind == "real":
+        client = _real_client(submission.real_target)
+    else:
+        client = _simulator_client(submission.snapshot)
+    try:
+        result = collect.collect(client)
+    except _target_unavailable_types() as exc:
+        raise TargetUnavailable(str(exc)) from exc
+    state, stats = _split(result)
+    return {"state": state, "stats": stats}
+
+
+def _split(result: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """collect.collect's answer as (state document JSON, stats)."""
+    if isinstance(result, tuple):
+        state, stats = result[0], (result[1] if len(result) > 1 else {})
+    else:
+        state, stats = getattr(result, "state", result), getattr(result, "stats", {})
+    stats = stats or {}
+    if hasattr(state, "to_json"):
+        state = state.to_json()
+    if hasattr(stats, "to_json"):
+        stats = stats.to_json()
+    elif not isinstance(stats, dict):
+        stats = dict(vars(stats))
+    return state, stats
+
+
+def _simulator_client(snapshot: dict[str, Any]):
+    from grader import console
+    from grader.backends.simulator import SimulatorClient
+
+    return SimulatorClient(console.load(snapshot))
+
+
+def _real_client(target):
+    from grader import crypto
+    from grader.backends.proxmox import ProxmoxClient
+
+    if target is None:
+        raise TargetUnavailable("the real target was deleted")
+    return ProxmoxClient.for_target(target, secret=crypto.decrypt(target.token_secret_encrypted))
+
+
+def grade_evidence(submission, evidence: dict[str, Any]) -> dict[str, Any]:
+    """The report (JSON) of `evidence` against the lab's rubric; probes run on a fork of the snapshot."""
+    from grader import probes
+    from grader.rubric import GradeContext, grade, load_rubric
+    from grader.state import StateDoc
+
+    lab = submission.lab
+    rubric = load_rubric(lab.rubric, where=f"lab {lab.slug}")
+    state = StateDoc.from_json(evidence["state"])
+    simulated = submission.target_kind == "simulated" and submission.snapshot
+    runner = probes.runner_for(submission.snapshot) if simulated else None
+    report = grade(state, rubric, probe_runner=runner, context=grade_context(submission, GradeContext)).to_json()
+    report["graded_at"] = timezone.now().isoformat()
+    return report
+
+
+def grade_context(submission, factory):
+    """The student's PVE user and the lab window, in the target's own clock (epoch seconds)."""
+    start = submission.lab_window_start
+    end = int(submission.created_at.timestamp())
+    if submission.snapshot:
+        clock = submission.snapshot.get("clock") or {}
+        # A speed factor above 1 runs the simulated clock ahead of the wall clock.
+        end = max(end, int(clock.get("epoch", 0)) + int(float(clock.get("now", 0))))
+    return factory(user=submission.lab.console_user, window_start=int(start.timestamp()) if start else None,
+                   window_end=end)
