@@ -1,4 +1,4 @@
-"""`python -m simulator`: the piped shell, `run`, and the pve-ha-test hand-over."""
+"""`python -m simulator`: the piped shell, `run`, and the pve-ha-test hand-over (`serve` is the API's)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,3 @@ def test_pve_ha_test_is_handed_to_the_ha_tester() -> None:
     out = _sim("pve-ha-test", "--help")
     assert "pve-ha-test is not available" in out.stderr or out.returncode == 0
 
-
-def test_serve_says_it_is_not_available_yet() -> None:
-    out = _sim("serve")
-    assert out.returncode == 2 and "not available yet" in out.stderr
