@@ -13,7 +13,8 @@ from typing import Any
 from . import tools
 
 
-def exec_resource_agent(haenv: Any, sid: str, cd: dict[str, Any] | None, cmd: str, params: dict[str, Any]) -> int:
+def exec_resource_agent(haenv: Any, sid: str, cd: dict[str, Any] | None, cmd: str, params: dict[str, Any]) -> Any:
+    """An exit code (tools.SUCCESS, ...), or a pending task object for a migration still running."""
     try:
         kind, _name = tools.parse_sid(sid)
     except tools.HAError as err:
@@ -44,7 +45,10 @@ def exec_resource_agent(haenv: Any, sid: str, cd: dict[str, Any] | None, cmd: st
             return tools.EINVALID_PARAMETER
         if cd["node"] == target:
             return tools.SUCCESS
-        if not haenv.resource_migrate(sid, target, cmd != "relocate"):
+        moved = haenv.resource_migrate(sid, target, cmd != "relocate")
+        if not isinstance(moved, bool):
+            return moved  # a pending task: the LRM polls it (`poll() -> exit code or None`)
+        if not moved:
             haenv.log("err", f"service {sid} not moved (migration error)")
             return tools.ERROR
         return tools.SUCCESS

@@ -52,6 +52,7 @@ class ClusterEnv(HAEnv):
 
     def __init__(self, ha: ClusterHA, cluster: Cluster, node: str, role: str) -> None:
         self.ha, self.cluster, self.node, self.role = ha, cluster, node, role
+        self.muted = False  # while a restored daemon is rebuilt, its constructor must not log
 
     def nodename(self) -> str:
         return self.node
@@ -60,7 +61,7 @@ class ClusterEnv(HAEnv):
         return int(self.cluster.clock.now)
 
     def log(self, level: str, msg: str) -> None:
-        if self.role != "cli" and level != "debug":
+        if self.role != "cli" and level != "debug" and not self.muted:
             self.cluster.log.add(self.cluster.clock.now, self.node, f"pve-ha-{self.role}", msg.rstrip("\n"))
 
     def sleep(self, seconds: int) -> None:
@@ -244,23 +245,29 @@ class ClusterEnv(HAEnv):
     def resource_shutdown(self, sid: str, timeout: int | None) -> None:
         self._guest_call("stop_guest", sid, shutdown=timeout is None or int(timeout) > 0)
 
-    def resource_migrate(self, sid: str, target: str, online: bool) -> bool:
-        """Live migration keeps a VM running; relocation stops it first. Both move the config at once."""
-        vmid = int(sid.split(":")[1])
+    def resource_migrate(self, sid: str, target: str, online: bool) -> Any:
+        """Start `qm migrate`/`pct migrate` as a task; the LRM polls the returned MigrationWait.
+
+        Relocation (online=False) shuts a running guest down first, as the HA resource agents do.
+        """
+        kind, vmid = sid.split(":")
+        guest_type = "qemu" if kind == "vm" else "lxc"
         running = self.resource_check_running(sid)
+        cmd = "migrate" if online else "relocate"
+        self.log("info", f"service {sid} - start {cmd} to node '{target}'")
         if not online and running:
             self.log("info", f"stopping service {sid} (relocate)")
             if not self._guest_call("stop_guest", sid, shutdown=True):
                 return False
+            running = False
         try:
-            self.cluster.move_guest_config(self.node, vmid, target)
+            task = self.cluster.migrate_guest(self.node, int(vmid), guest_type, target,
+                                              online=online and running and guest_type == "qemu",
+                                              restart=guest_type == "lxc" and running)
         except _pve_error() as err:
-            self.log("err", f"{sid}: {err}")
+            self.log("err", f"service {sid} - {cmd} to node '{target}' refused: {err}")
             return False
-        if online and running:
-            self.cluster.nodes[self.node].set_running(vmid, False)
-            self.cluster.nodes[target].set_running(vmid, True)
-        return True
+        return MigrationWait(self, sid, target, cmd, task.upid)
 
     def resource_remove_locks(self, sid: str, locks: list[str], node: str) -> str | None:
         guest = self.cluster.find_guest(int(sid.split(":")[1]), self.node)
@@ -282,3 +289,26 @@ def install(cluster: Cluster) -> ClusterHA:
     from .cluster_ha import install as _install
 
     return _install(cluster)
+
+
+class MigrationWait:
+    """A migration task the LRM waits for, like a forked worker (`poll` -> exit code or None)."""
+
+    def __init__(self, env: ClusterEnv, sid: str, target: str, cmd: str, upid: str) -> None:
+        self.env, self.sid, self.target, self.cmd, self.upid = env, sid, target, cmd, upid
+
+    def poll(self) -> int | None:
+        from .tools import ERROR, SUCCESS
+
+        task = self.env.cluster.find_task(self.upid)
+        if task is not None and task.running:
+            return None
+        if task is not None and task.status == "OK":
+            self.env.log("info", f"service {self.sid} - end {self.cmd} to node '{self.target}'")
+            return SUCCESS
+        reason = task.status if task is not None else "task vanished"
+        self.env.log("err", f"service {self.sid} not moved (migration error: {reason})")
+        return ERROR
+
+    def to_json(self) -> dict[str, str]:
+        return {"sid": self.sid, "target": self.target, "cmd": self.cmd, "upid": self.upid}

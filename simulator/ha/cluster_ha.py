@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .cli import run_ha_manager
-from .cluster_env import ROUND, WATCHDOG_TIMEOUT, ClusterEnv
+from .cluster_env import ROUND, WATCHDOG_TIMEOUT, ClusterEnv, MigrationWait
 from .crm import CRM
 from .lrm import LRM
 from .tools import HAError
@@ -126,10 +126,12 @@ class ClusterHA:
         return f"Requesting HA {'start' if state == 'started' else 'stop'} for {kind} {request.vmid}"
 
     def _restore(self, cluster: Cluster, node: str, saved: dict[str, Any]) -> None:
-        crm = CRM(ClusterEnv(self, cluster, node, "crm"))
+        crm_env, lrm_env = ClusterEnv(self, cluster, node, "crm"), ClusterEnv(self, cluster, node, "lrm")
+        crm_env.muted = lrm_env.muted = True
+        crm, lrm = CRM(crm_env), LRM(lrm_env)
         _restore_crm(crm, saved["crm"])
-        lrm = LRM(ClusterEnv(self, cluster, node, "lrm"))
         _restore_lrm(lrm, saved["lrm"])
+        crm_env.muted = lrm_env.muted = False
         self.crm[node], self.lrm[node] = crm, lrm
 
 
@@ -139,9 +141,12 @@ def _crm_state(crm: CRM) -> dict[str, Any]:
 
 
 def _lrm_state(lrm: LRM) -> dict[str, Any]:
+    workers = {sid: {**{k: v for k, v in w.items() if k != "pending"},
+                     "pending": w["pending"].to_json() if w.get("pending") is not None else None}
+               for sid, w in lrm.workers.items()}
     return {"state": lrm.state, "wd": lrm.ha_agent_wd, "idle": lrm.active_idle_rounds, "mode": lrm.mode,
             "results": lrm.results, "restart_tries": lrm.restart_tries, "shutdown": lrm.shutdown_request,
-            "shutdown_errors": lrm.shutdown_errors}
+            "shutdown_errors": lrm.shutdown_errors, "workers": workers}
 
 
 def _restore_crm(crm: CRM, saved: dict[str, Any]) -> None:
@@ -159,6 +164,9 @@ def _restore_lrm(lrm: LRM, saved: dict[str, Any]) -> None:
     lrm.ha_agent_wd, lrm.active_idle_rounds, lrm.mode = saved["wd"], saved["idle"], saved["mode"]
     lrm.results, lrm.restart_tries = dict(saved["results"]), dict(saved["restart_tries"])
     lrm.shutdown_request, lrm.shutdown_errors = saved["shutdown"], saved["shutdown_errors"]
+    for sid, w in saved.get("workers", {}).items():
+        pending = w.get("pending")
+        lrm.workers[sid] = {**w, "pending": MigrationWait(lrm.haenv, **pending) if pending else None}
 
 
 def install(cluster: Cluster) -> ClusterHA:

@@ -324,11 +324,18 @@ class LRM:
         if state != "stopped" and uid and uid in self.results:
             return
         if sid in self.workers:
+            if self.workers[sid].get("pending") is not None:
+                return  # already running (a migration task in progress)
             del self.workers[sid]
         self.workers[sid] = {"sid": sid, "uid": uid, "state": state, "start_tries": 0, "params": params or {}}
 
     def run_workers(self) -> int:
-        """Run queued agents inline (the harness never forks); returns the count left queued."""
+        """Run queued agents; returns how many are still queued or running.
+
+        Agents run inline (as in the regression harness, which never forks) unless the
+        environment hands back a pending task (a migration on the cluster simulator):
+        such a worker stays "running" and is polled on later rounds, like a forked worker.
+        """
         if not self.workers:
             return 0
         sc = self.haenv.read_service_config()
@@ -336,8 +343,16 @@ class LRM:
         finished = False
         for sid in order:
             w = self.workers[sid]
-            w["start_tries"] += 1
-            res = agents.exec_resource_agent(self.haenv, sid, sc.get(sid), w["state"], w["params"])
+            if w.get("pending") is not None:
+                res = w["pending"].poll()
+                if res is None:
+                    continue
+            else:
+                w["start_tries"] += 1
+                res = agents.exec_resource_agent(self.haenv, sid, sc.get(sid), w["state"], w["params"])
+                if not isinstance(res, int):
+                    w["pending"] = res
+                    continue
             if w["uid"] is not None:
                 finished = self.resource_command_finished(sid, w["uid"], res, sc) or finished
             else:

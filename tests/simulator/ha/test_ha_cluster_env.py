@@ -105,3 +105,36 @@ def test_ha_manager_errors_come_through_the_shell(cluster: Cluster) -> None:
     assert (result.exit_code, result.output) == (255, "create resource failed: resource ID 'vm:100' already defined")
     result = cluster.run("pve1", "ha-manager add vm:555")
     assert result.output == "resource 'vm:555' does not exist in cluster"
+
+
+def test_ha_migration_is_a_real_migration_task_and_survives_a_restore_midway() -> None:
+    cluster = lab(3, [{**vm(101, "pve1"), "memory": 4096},
+                      {"vmid": 200, "type": "lxc", "node": "pve1", "name": "ct200", "running": True}])
+    ha(cluster, "add vm:101")
+    ha(cluster, "add ct:200")
+    cluster.advance(30)
+    ha(cluster, "migrate vm:101 pve3")
+    ha(cluster, "relocate ct:200 pve2")
+    cluster.advance(10)
+    status = ha(cluster, "status")
+    assert "service vm:101 (pve1, migrate)" in status and "service ct:200 (pve1, relocate)" in status
+    assert any(t.type == "qmigrate" and t.running for t in cluster.nodes["pve1"].tasks)
+    restored = Cluster.from_json(cluster.to_json())
+    restored.advance(40)
+    assert runs_on(restored, 101) == ["pve3"] and runs_on(restored, 200) == ["pve2"]
+    assert "service vm:101 (pve3, started)" in ha(restored, "status")
+    assert not any(e.message.startswith("status change startup") for e in restored.log.since(0)
+                   if e.time > 30), "restoring must not restart the daemons"
+
+
+def test_a_refused_migration_leaves_the_vm_where_it_was() -> None:
+    cluster = lab(3, [vm(101, "pve1")])
+    ha(cluster, "add vm:101")
+    cluster.advance(30)
+    cluster.run("pve1", "qm set 101 --hostpci0 01:00.0")
+    ha(cluster, "migrate vm:101 pve2")
+    cluster.advance(40)
+    assert runs_on(cluster, 101) == ["pve1"]
+    messages = [e.message for e in cluster.log.since(0) if e.source == "pve-ha-crm"]
+    assert "service 'vm:101' - migration failed (exit code 1)" in messages
+    assert "service vm:101 (pve1, started)" in ha(cluster, "status")
