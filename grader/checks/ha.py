@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from grader.checks.registry import Outcome, check
 from grader.state import HAResource, StateDoc
@@ -67,8 +68,9 @@ def _how_to_place(sid: str, nodes: list[str] | None) -> str:
 
 @check("ha.resource-in-group-or-rule")
 def resource_in_group_or_rule(state: StateDoc, *, sid: str, nodes: list[str] | None = None,
-                              strict: bool | None = None) -> Outcome:
-    """`sid` is placed by an HA group or node-affinity rule, with exactly `nodes` and `strict` when given."""
+                              strict: bool | None = None, order: list[str] | None = None) -> Outcome:
+    """`sid` is placed by an HA group or node-affinity rule, with exactly `nodes` and `strict` when given;
+    `order` lists nodes from most to least preferred (strictly decreasing priorities)."""
     resource = state.ha.resource(sid)
     if resource is None:
         return _not_managed(sid)
@@ -85,6 +87,14 @@ def resource_in_group_or_rule(state: StateDoc, *, sid: str, nodes: list[str] | N
         return Outcome.fail(f"{label} has {flag} {int(where.strict)}, expected {want}: "
                             + ("the resource must never run outside these nodes" if strict
                                else "the resource may fall back to other nodes"))
+    if order is not None:
+        priorities = [where.nodes.get(n) for n in order]
+        shown = ", ".join(f"{n}:{where.nodes.get(n, '-')}" for n in order)
+        if None in priorities or any(a <= b for a, b in pairwise(priorities)):
+            wanted = ",".join(f"{n}:{len(order) - i}" for i, n in enumerate(order))
+            return Outcome.fail(f"{label} gives priorities {shown}; {order[0]} must be preferred"
+                                + (f", then {', then '.join(order[1:])}" if len(order) > 1 else "")
+                                + f" (higher number = preferred, e.g. --nodes {wanted})")
     return Outcome.ok(f"{sid} is placed by {label}")
 
 

@@ -81,3 +81,10 @@ def test_where_rules_allow_wants_the_highest_priority_online_node():
         {"name": "pve3", "nodeid": 3, "votes": 1, "online": 1}]},
         ha=ha([ha_resource("vm:100", node="pve2")], rules=[RULE]))
     assert run("ha.resource-where-rules-allow", doc, sid="vm:100").passed
+
+
+def test_resource_in_group_or_rule_checks_the_priority_order():
+    doc = state(ha=ha([ha_resource("vm:100")], rules=[RULE]))
+    assert run("ha.resource-in-group-or-rule", doc, sid="vm:100", order=["pve1", "pve2"]).passed
+    outcome = run("ha.resource-in-group-or-rule", doc, sid="vm:100", order=["pve2", "pve1"])
+    assert not outcome.passed and "pve2 must be preferred" in outcome.message
