@@ -11,9 +11,10 @@ locks from pmxcfs (`/etc/pve/priv/lock`, 120 s), the HA files in /etc/pve
 migrate, move config on recovery), and watchdogs: a watchdog not updated for
 60 s powers its node off (the simulated reset).
 
-Leaves out: migration as a timed task (HA moves a guest at once), node
-shutdown/reboot policies (the cluster has no `shutdown` command yet), and the
-manager's fence-delay timers across a save/restore (they restart).
+HA migrations run as the cluster's real migration tasks (`MigrationWait`).
+Leaves out: node shutdown/reboot policies (the cluster has no `shutdown`
+command yet) and the manager's fence-delay timers across a save/restore
+(they restart).
 """
 
 from __future__ import annotations
