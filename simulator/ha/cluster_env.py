@@ -13,8 +13,7 @@ migrate, move config on recovery), and watchdogs: a watchdog not updated for
 
 HA migrations run as the cluster's real migration tasks (`MigrationWait`).
 Leaves out: node shutdown/reboot policies (the cluster has no `shutdown`
-command yet) and the manager's fence-delay timers across a save/restore
-(they restart).
+command yet).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ order, watchdog-mux (a watchdog not updated for 60 s resets the node: the
 simulator powers it off), the `ha-manager` command, and `qm`/`pct` requests
 on HA-managed guests being turned into HA requests (`Requesting HA start for
 VM 100`). The daemons' state survives `Cluster.to_json()`/`from_json()`.
-Leaves out: the fence-delay timers of a restored master (they restart).
+Leaves out: node shutdown and reboot (the cluster has no such command yet).
 """
 
 from __future__ import annotations
@@ -136,8 +136,13 @@ class ClusterHA:
 
 
 def _crm_state(crm: CRM) -> dict[str, Any]:
-    return {"state": crm.state, "wd": crm.ha_manager_wd, "idle": crm.active_idle_rounds,
-            "shutdown": crm.shutdown_request}
+    state = {"state": crm.state, "wd": crm.ha_manager_wd, "idle": crm.active_idle_rounds,
+             "shutdown": crm.shutdown_request}
+    if crm.manager is not None:
+        # the fence delay counts from these; without them a restored master would restart the 60 s
+        state["last_online"] = crm.manager.ns.last_online
+        state["group_migration_round"] = crm.manager.group_migration_round
+    return state
 
 
 def _lrm_state(lrm: LRM) -> dict[str, Any]:
@@ -157,6 +162,8 @@ def _restore_crm(crm: CRM, saved: dict[str, Any]) -> None:
         from .manager import Manager
 
         crm.manager = Manager(crm.haenv)
+        crm.manager.ns.last_online.update(saved.get("last_online", {}))
+        crm.manager.group_migration_round = saved.get("group_migration_round", 3)
 
 
 def _restore_lrm(lrm: LRM, saved: dict[str, Any]) -> None:

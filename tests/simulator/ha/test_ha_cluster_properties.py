@@ -107,3 +107,16 @@ def test_a_partition_into_majority_and_minority_recovers_the_minoritys_vms_once(
     assert [n for n, node in cluster.nodes.items() if node.is_running(100)] in (["pve2"], ["pve3"])
     assert not cluster.nodes["pve5"].power
     assert cluster.nodes["pve4"].power, "pve4 had no HA service: its LRM was idle and must not self-fence"
+
+
+def test_forcing_quorum_by_hand_on_both_sides_is_how_a_vm_ends_up_running_twice() -> None:
+    """The one exception to the property above: `pvecm expected 1` on both halves (split brain)."""
+    cluster = make(2, {100: "pve2"})
+    cluster.advance(30)
+    cluster.partition([["pve1"], ["pve2"]])
+    cluster.advance(30)
+    assert [n for n, node in cluster.nodes.items() if node.is_running(100)] == ["pve2"]
+    for node in ("pve1", "pve2"):
+        assert cluster.run(node, "pvecm expected 1").exit_code == 0
+    cluster.advance(300)
+    assert sorted(n for n, node in cluster.nodes.items() if node.is_running(100)) == ["pve1", "pve2"]
