@@ -16,17 +16,27 @@ from django.utils import timezone
 
 
 class TargetUnavailable(Exception):
-    """The target cannot be graded right now (unreachable, 5xx, timeout, bad TLS): no score, no attempt."""
+    """The target cannot be graded right now (unreachable, 5xx, timeout, bad TLS): no score, no attempt.
+
+    `final`: retrying cannot help (the host is outside the allowed networks), so do not back off.
+    """
+
+    def __init__(self, message: str, *, final: bool = False) -> None:
+        super().__init__(message)
+        self.final = final
 
 
 def _target_unavailable_types() -> tuple[type[BaseException], ...]:
     types: list[type[BaseException]] = [TargetUnavailable]
     try:
+        from grader.backends import CollectError
         from grader.backends import TargetUnavailable as BackendUnavailable
     except ImportError:
         pass
     else:
-        types.append(BackendUnavailable)
+        # An answer that is not what PVE answers (garbage JSON, wrong shapes) is not gradable either:
+        # grading it could only give a wrong grade.
+        types += [BackendUnavailable, CollectError]
     return tuple(types)
 
 
@@ -40,7 +50,7 @@ def collect_evidence(submission) -> dict[str, Any]:
     try:
         result = collect.collect(client)
     except _target_unavailable_types() as exc:
-        raise TargetUnavailable(str(exc)) from exc
+        raise TargetUnavailable(str(exc), final=type(exc).__name__ == "TargetRefused") from exc
     state, stats = _split(result)
     return {"state": state, "stats": stats}
 
@@ -73,8 +83,15 @@ def _real_client(target):
     from grader.backends.proxmox import ProxmoxClient
 
     if target is None:
-        raise TargetUnavailable("the real target was deleted")
-    return ProxmoxClient.for_target(target, secret=crypto.decrypt(target.token_secret_encrypted))
+        raise TargetUnavailable("the real target was deleted", final=True)
+    try:
+        secret = crypto.decrypt(target.token_secret_encrypted)
+    except crypto.SecretUnreadable as exc:
+        raise TargetUnavailable(f"{exc}; register the target again", final=True) from None
+    try:
+        return ProxmoxClient.for_target(target, secret=secret)
+    except _target_unavailable_types() as exc:  # refused before connecting
+        raise TargetUnavailable(str(exc), final=type(exc).__name__ == "TargetRefused") from exc
 
 
 def grade_evidence(submission, evidence: dict[str, Any]) -> dict[str, Any]:

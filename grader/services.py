@@ -272,7 +272,7 @@ def run_grade(run_id: int, *, worker: str = "") -> bool:
             _mine(run_id, token).update(evidence=evidence, collected_at=timezone.now())
         report = grading.grade_evidence(submission, evidence)
     except grading.TargetUnavailable as exc:
-        return _run_unavailable(run, token, str(exc), worker)
+        return _run_unavailable(run, token, str(exc), worker, final=exc.final)
     except Exception as exc:
         log.exception("grading run %s failed", run_id)
         done = _mine(run_id, token).update(
@@ -290,11 +290,11 @@ def run_grade(run_id: int, *, worker: str = "") -> bool:
     return written == 1
 
 
-def _run_unavailable(run: GradingRun, token: str, reason: str, worker: str) -> bool:
+def _run_unavailable(run: GradingRun, token: str, reason: str, worker: str, *, final: bool = False) -> bool:
     """Not gradable right now: back off and try again, or give up with an explanation. No attempt used."""
     tries = run.tries + 1
     delays = retry_delays()
-    if tries <= len(delays):
+    if tries <= len(delays) and not final:
         retry_at = timezone.now() + timedelta(seconds=delays[tries - 1])
         with transaction.atomic():
             released = _mine(run.pk, token).update(
@@ -306,8 +306,8 @@ def _run_unavailable(run: GradingRun, token: str, reason: str, worker: str) -> b
         return False
     done = _mine(run.pk, token).update(
         status=GradingRun.Status.NOT_GRADABLE, tries=tries, graded_at=timezone.now(), worker=worker[:255],
-        message=f"Not gradable: {reason}. We tried {tries} times. No attempt was used; fix the target and "
-                f"submit again.", completions=F("completions") + 1)
+        message=f"Not gradable: {reason}. " + ("" if final else f"We tried {tries} times. ")
+                + "No attempt was used; fix the target and submit again.", completions=F("completions") + 1)
     if done and run.kind == GradingRun.Kind.GRADE:
         _attempt_refund(run.submission)
     return done == 1

@@ -39,17 +39,26 @@ def target_preflight(target: RealTarget) -> dict[str, Any]:
     return result
 
 
+def _failed(problem: str) -> dict[str, Any]:
+    return {"ok": False, "problems": [problem], "warnings": []}
+
+
 def _preflight(target: RealTarget) -> dict[str, Any]:
     try:
-        from grader.backends import proxmox
+        from grader.backends import TargetUnavailable, proxmox
     except ImportError:
-        return {"ok": False, "problems": ["The real-cluster backend is not installed on this server yet."],
-                "warnings": []}
+        return _failed("The real-cluster backend is not installed on this server yet.")
+    preflight = getattr(proxmox, "preflight", None)
+    if preflight is None:
+        return _failed("The preflight is not available on this server yet; grading will still check the target.")
     try:
         secret = crypto.decrypt(target.token_secret_encrypted)
     except crypto.SecretUnreadable as exc:
-        return {"ok": False, "problems": [f"{exc}; register the target again."], "warnings": []}
-    answer = proxmox.preflight(proxmox.TargetSpec.from_model(target, secret=secret))
+        return _failed(f"{exc}; register the target again.")
+    try:
+        answer = preflight(proxmox.TargetSpec.from_model(target, secret=secret))
+    except TargetUnavailable as exc:  # refused before connecting, unreachable, TLS ...
+        return _public(_failed(str(exc)), secret)
     return _public(answer, secret)
 
 

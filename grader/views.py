@@ -148,7 +148,8 @@ def lab_console(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
         return redirect("lab-workspace", slug, lab.slug)
     cluster = console.load(environment.state)
     return render(request, "grader/_console_answer.html", {
-        "entry": entry, "picture": picture.render(cluster), "prompt": f"root@{environment.node}:~#"})
+        "entry": entry, "picture": picture.render(cluster), "prompt": f"root@{environment.node}:~#",
+        "course": access.course, "lab": lab})
 
 
 @login_required
