@@ -138,3 +138,19 @@ def test_a_refused_migration_leaves_the_vm_where_it_was() -> None:
     messages = [e.message for e in cluster.log.since(0) if e.source == "pve-ha-crm"]
     assert "service 'vm:101' - migration failed (exit code 1)" in messages
     assert "service vm:101 (pve1, started)" in ha(cluster, "status")
+
+
+def test_a_restore_midway_through_fencing_changes_nothing_about_its_timing() -> None:
+    def fencing_times(restore_at: float | None) -> list[tuple[float, str]]:
+        cluster = lab(3, [vm(100, "pve2")])
+        ha(cluster, "add vm:100")
+        cluster.advance(40)
+        cluster.network("pve2", False)
+        if restore_at is not None:
+            cluster.advance(restore_at)
+            cluster = Cluster.from_json(cluster.to_json())
+        cluster.advance(300)
+        return [(e.time, e.message) for e in cluster.log.since(0)
+                if e.source == "pve-ha-crm" and ("fence" in e.message or "recover" in e.message)]
+
+    assert fencing_times(None) == fencing_times(45) == fencing_times(100)
