@@ -227,7 +227,7 @@ class GuestOpsMixin:
         db = self.db_of(node)
         for disk in guest.disks():
             storage = db.storage.get(disk.storage)
-            if not disk.cdrom and (storage is None or not storage.supports_snapshots()):
+            if not disk.cdrom and (storage is None or not storage.supports_snapshots(type_)):
                 raise PveError("snapshot feature is not available")
         writable = self._writable_guest(node, guest)
         base = {k: v for k, v in writable.config.items() if k not in ("parent", "lock")}

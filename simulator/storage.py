@@ -44,7 +44,10 @@ class StorageDef:
     def available_on(self, node: str) -> bool:
         return self.enabled and (self.nodes is None or node in self.nodes)
 
-    def supports_snapshots(self) -> bool:
+    def supports_snapshots(self, guest_type: str = "qemu") -> bool:
+        """File storages snapshot VM disks only (qcow2); container volumes there are raw."""
+        if self.type in FILE_TYPES and guest_type != "qemu":
+            return False
         return self.type in SNAPSHOT_TYPES
 
     def volume_id(self, vmid: int, index: int) -> str:

@@ -121,6 +121,7 @@ def _snapshot(ctx: Context, type_: str, spec: Spec, vmid: int, rest: list[str], 
     if name not in ("current", "pending") and not SNAPNAME_RE.match(name):
         from simulator.cli.common import param_error
 
+        # UNVERIFIED: JSONSchema's wording for a failed `pve-configid` format check.
         raise param_error(spec, "snapname", f"invalid format - invalid configuration ID '{name}'")
     lines = ctx.cluster.snapshot_guest(ctx.node, vmid, type_, name, ctx.user,
                                        options.get("description", ""), options.get("vmstate", False))

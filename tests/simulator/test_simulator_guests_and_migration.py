@@ -117,3 +117,9 @@ def test_guests_with_onboot_start_once_the_rebooted_node_has_quorum(cluster: Clu
     cluster.network("pve2", True)
     cluster.advance(5)
     assert cluster.guest_is_running(200)
+
+
+def test_container_snapshots_need_a_snapshot_capable_storage(cluster: Cluster) -> None:
+    assert cluster.run("pve2", "pct snapshot 200 ok").ok  # local-lvm (lvmthin)
+    assert cluster.run("pve2", "pct create 201 local:vztmpl/debian.tar.zst --rootfs nas:4").ok
+    assert cluster.run("pve2", "pct snapshot 201 nope").output == "snapshot feature is not available"
