@@ -214,3 +214,11 @@ def storage_config(req: Request) -> list[dict[str, Any]]:
 def _restricted_nodes(req: Request, storage_id: str) -> list[str] | None:
     definition = req.cluster.db_of(req.view).storage.get(storage_id)
     return None if definition is None or definition.nodes is None else list(definition.nodes)
+
+
+@route("GET", "/access/permissions")
+def permissions(req: Request) -> dict[str, dict[str, int]]:
+    """The token's effective privileges; ours come from one role on `/`, propagated."""
+    if req.params.get("userid") not in (None, req.token.tokenid, req.token.user):
+        req.require("Sys.Audit", "/access")
+    return {"/": dict.fromkeys(sorted(req.token.privileges), 1)}

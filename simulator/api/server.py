@@ -5,7 +5,8 @@ Serves `PveApi.handle` (the same code path in-process callers use) on
 at start (its SHA-256 fingerprint printed in PVE's colon-hex form, as
 `pvenode cert info` shows it), HTTP/1.1 keep-alive, one request at a time
 against the cluster (a lock), and optional faults (faults.py). The cluster
-is the scenario's, after its steps; virtual time stands still unless
+is the scenario's, after its steps (`ha: true` in the scenario runs the
+HA stack); virtual time stands still unless
 `--speed` lets it follow the wall clock. Leaves out: the web GUI, tickets,
 websockets (consoles) and HTTP/2.
 """
@@ -98,6 +99,7 @@ class ApiServer(ThreadingHTTPServer):
 
 class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes; do not wait for delayed ACKs
     server: ApiServer
 
     def version_string(self) -> str:
@@ -227,11 +229,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, ApiSettings]:
-    from simulator.cluster import Cluster
-    from simulator.scenario import ScenarioError, load, run_scenario
-
     data: dict[str, Any] = {}
     if args.scenario:
+        from simulator.scenario import ScenarioError, load
+
         try:
             data = load(args.scenario)
         except ScenarioError as exc:
@@ -246,7 +247,35 @@ def _load(args: argparse.Namespace) -> tuple[Any, ApiSettings]:
         secret = secrets.token_hex(16)
         settings.tokens.append(make_token("grader@pve!ro", secret))
         print(f"no --token given: accepting PVEAPIToken=grader@pve!ro={secret}")
-    cluster = run_scenario(data).cluster if args.scenario else Cluster.lab_start()
+    cluster = scenario_cluster(data)
     if settings.node is not None and settings.node not in cluster.nodes:
         raise ValueError(f"--node: no node '{settings.node}' in the scenario")
     return cluster, settings
+
+
+def scenario_cluster(data: dict[str, Any]) -> Any:
+    """The scenario's cluster after its steps; `ha: true` runs the HA stack on it first."""
+    from simulator.cluster import Cluster
+    from simulator.scenario import ScenarioError, build
+
+    if not data:
+        return Cluster.lab_start()
+    try:
+        cluster = build(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"scenario: {exc}") from None
+    if data.get("ha"):
+        from simulator.ha.cluster_ha import install
+
+        install(cluster)
+    default_node = sorted(cluster.nodes)[0]
+    for index, step in enumerate(data.get("steps") or [], start=1):
+        if not isinstance(step, dict) or len(set(step) & {"run", "fault", "delay"}) != 1:
+            raise ScenarioError(f"step {index}: expected one of run / fault / delay, got {step!r}")
+        if "delay" in step:
+            cluster.advance(float(step["delay"]))
+        elif "fault" in step:
+            cluster.apply_fault(str(step["fault"]))
+        else:
+            cluster.run(str(step.get("on", default_node)), str(step["run"]), str(step.get("as", "root@pam")))
+    return cluster
