@@ -2,8 +2,10 @@
 
 Models the request kinds `started`, `request_stop`/`stopped` (with the stop
 timeout), `migrate` (online) and `relocate` (stop, move, start), `error`, and
-the wrong-node check. The agent itself (start a VM, stop it, migrate it) is
-whatever the environment does. Leaves out: `request_start_balance`.
+the wrong-node check, and `request_start_balance` (move a not yet running
+service before its start; IGNORED if it already runs). The agent itself
+(start a VM, stop it, migrate it) is whatever the environment does.
+Leaves out: nothing the harness exercises.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ def exec_resource_agent(haenv: Any, sid: str, cd: dict[str, Any] | None, cmd: st
             return tools.EINVALID_PARAMETER
         if cd["node"] == target:
             return tools.SUCCESS
-        moved = haenv.resource_migrate(sid, target, cmd != "relocate")
+        if cmd == "request_start_balance" and running:
+            return tools.IGNORED  # rebalancing only moves services that are not running yet
+        moved = haenv.resource_migrate(sid, target, cmd == "migrate")
         if not isinstance(moved, bool):
             return moved  # a pending task: the LRM polls it (`poll() -> exit code or None`)
         if not moved:

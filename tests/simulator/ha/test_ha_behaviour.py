@@ -81,3 +81,13 @@ def test_master_failure_moves_the_manager_lock_to_another_node() -> None:
     advance(hw, 200)
     assert hw.manager_status_dict()["master_node"] in ("node2", "node3")
     assert hw.cluster_locks["ha_manager_lock"]["node"] != "node1"
+
+
+def test_rebalance_on_start_spreads_new_services_over_the_nodes() -> None:
+    hw = new_world(3, {f"vm:{100 + i}": {"node": "node1"} for i in range(3)}, powered=False)
+    hw.datacenter = {"crs": {"ha-rebalance-on-start": 1}}
+    for node in ("node1", "node2", "node3"):
+        sim_hardware_cmd(hw, f"power {node} on", "cmdlist")
+    advance(hw, 80)
+    assert sorted(running(hw, f"vm:{100 + i}")[0] for i in range(3)) == ["node1", "node2", "node3"]
+    assert any("re-balance selected new node" in line for line in hw.lines)
