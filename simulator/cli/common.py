@@ -105,8 +105,12 @@ def vmid_arg(spec: Spec, text: str) -> int:
     return vmid
 
 
+def tool_usage(tool: str, usages: list[str]) -> str:
+    """What `<tool> help` prints: the USAGE block of every subcommand."""
+    return "\n".join([f"USAGE: {tool} <COMMAND> [ARGS] [OPTIONS]", *[f"       {u}" for u in usages]])
+
+
 def unknown_subcommand(tool: str, sub: str | None, usages: list[str]) -> PveError:
+    """`unknown command 'qm foo'` (or no command at all) followed by the usage block."""
     head = f"unknown command '{tool} {sub}'" if sub else "ERROR: no command specified"
-    lines = [head, f"USAGE: {tool} <COMMAND> [ARGS] [OPTIONS]"]
-    lines += [f"       {u}" for u in usages]
-    return PveError("\n".join(lines), 255)
+    return PveError(f"{head}\n{tool_usage(tool, usages)}", 255)

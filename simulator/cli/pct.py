@@ -8,7 +8,7 @@ Leaves out: enter/exec/console, push/pull, mount, fsck, resize, restore.
 from __future__ import annotations
 
 from simulator.cli import Context, register_command
-from simulator.cli.common import Spec, parse, unknown_subcommand, vmid_arg
+from simulator.cli.common import Spec, parse, tool_usage, unknown_subcommand, vmid_arg
 from simulator.cli.guest_cli import _lvm_volumes, run_common, specs
 from simulator.cluster import CommandResult
 from simulator.errors import PveError
@@ -27,6 +27,8 @@ USAGES = sorted(s.usage for s in SPECS.values())
 
 
 def pct(ctx: Context, args: list[str]) -> CommandResult | str:
+    if args[:1] == ["help"]:
+        return tool_usage("pct", USAGES)
     if not args or args[0] not in SPECS:
         raise unknown_subcommand("pct", args[0] if args else None, USAGES)
     sub, rest = args[0], args[1:]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from simulator.cli import Context, register_command
-from simulator.cli.common import Spec, param_error, parse, unknown_subcommand
+from simulator.cli.common import Spec, param_error, parse, tool_usage, unknown_subcommand
 from simulator.cli.corosync_tools import node_list, quorum_status
 from simulator.cluster import CommandResult
 from simulator.errors import PveError
@@ -36,6 +36,8 @@ USAGES = sorted([s.usage for s in SPECS.values()] + [s.usage for s in QDEVICE_SP
 
 
 def pvecm(ctx: Context, args: list[str]) -> CommandResult | str:
+    if args[:1] == ["help"]:
+        return tool_usage("pvecm", USAGES)
     if not args or args[0] not in [*SPECS, "qdevice"]:
         raise unknown_subcommand("pvecm", args[0] if args else None, USAGES)
     sub, rest = args[0], args[1:]
