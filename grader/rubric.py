@@ -80,6 +80,12 @@ class Probe(BaseModel):
         return steps
 
 
+    def describe(self) -> str:
+        """`on a copy of your cluster, after power <node of VM 100> off, delay 300`"""
+        steps = [re.sub(r"\{node_of:(\d+)\}", r"<node of guest \1>", s) for s in self.steps]
+        return f"on a copy of your cluster, after {', '.join(steps)}"
+
+
 PROBE_VERBS = {"power", "network", "link", "partition", "crash", "delay"}
 
 
@@ -308,6 +314,14 @@ def _evaluate(item: Item, state: Any, cel_data: dict[int, Any], probed: dict[tup
         target = probed[key]
         if isinstance(target, ProbeError):
             return Outcome.fail(str(target))
+        outcome = _check_or_expr(item, target, cel_data, context)
+        if outcome.passed:
+            return outcome
+        return Outcome(False, f"{item.probe.describe()}: {outcome.message}", outcome.partial)
+    return _check_or_expr(item, target, cel_data, context)
+
+
+def _check_or_expr(item: Item, target: Any, cel_data: dict[int, Any], context: GradeContext) -> Outcome:
     if item.check is not None:
         try:
             outcome = registry.get(item.check)(target, **{**context.params_for(item.check), **item.params})

@@ -122,8 +122,9 @@ def resource_where_rules_allow(state: StateDoc, *, sid: str) -> Outcome:
     if resource is None:
         return _not_managed(sid)
     if resource.crm_state != "started":
-        return Outcome.fail(f"{sid} is {resource.state or resource.crm_state or 'queued'} on {resource.node}, "
-                            "expected started after recovery")
+        return Outcome.fail(f"{sid} is in state '{resource.state or resource.crm_state or 'queued'}' "
+                            f"(node {resource.node}), expected started: is a node it may run on online, "
+                            "and not in maintenance?")
     where = placement(state, resource)
     if where is None:
         return Outcome.ok(f"{sid} is started on {resource.node} (no placement rule applies)")
