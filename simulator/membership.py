@@ -87,7 +87,7 @@ class MembershipMixin:
     def _forget_overrides_on_merge(self: Cluster, group: list[str], old: dict[str, QuorumView]) -> None:
         # UNVERIFIED: when partitions merge, votequorum adopts the highest expected
         # votes; we drop runtime `pvecm expected` overrides so the config rules again.
-        previous = {tuple(old[n].members) for n in group if n in old}
+        previous = {tuple(old[n].members) if n in old else (n,) for n in group}
         if len(previous) > 1:
             for name in group:
                 self.nodes[name].expected_override = None

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from simlab import lab_cluster
 
 from simulator.cluster import Cluster
 
@@ -55,3 +58,27 @@ def test_documents_of_another_format_or_version_are_refused(cluster: Cluster) ->
     saved = cluster.to_json()
     with pytest.raises(ValueError, match="not a ops3-simulator v1 document"):
         Cluster.from_json({**saved, "version": 99})
+
+
+SEQUENCE_LINES = [
+    "qm start 100", "qm stop 100", "qm snapshot 100 s1", "qm rollback 100 s1", "qm migrate 101 pve2 --online",
+    "qm migrate 100 pve3 --online --with-local-disks", "pct start 200", "pct migrate 200 pve1 --restart",
+    "power pve2 off", "power pve2 on", "network pve3 off", "network pve3 on", "link pve1 pve2 down",
+    "link pve1 pve2 up", "partition pve1|pve2,pve3", "partition heal", "pvecm expected 1", "pvecm expected 2",
+    "crash pve1 corosync", "systemctl restart corosync", "sleep 45", "qm set 101 --memory 1024",
+    "pvecm delnode pve3", "qm create 300 --scsi0 nas:4 --start 1", "pct unlock 200", "qm unlock 100",
+]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["pve1", "pve2", "pve3"]), st.sampled_from(SEQUENCE_LINES)),
+                min_size=1, max_size=12))
+def test_any_session_gives_the_same_answers_when_saved_and_restored_between_commands(
+        session: list[tuple[str, str]]) -> None:
+    original = lab_cluster()
+    twin = _roundtrip(original)
+    for node, line in session:
+        first, second = original.run(node, line), twin.run(node, line)
+        assert (second.output, second.exit_code) == (first.output, first.exit_code), line
+        twin = _roundtrip(twin)
+    assert twin.to_json() == original.to_json()
