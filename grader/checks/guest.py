@@ -22,9 +22,11 @@ def running_on(state: StateDoc, *, vmid: int, node: str) -> Outcome:
     if guest is None:
         return Outcome.fail(f"guest {vmid} does not exist")
     if guest.node != node:
-        tool = "qm" if guest.type == "qemu" else "pct"
-        return Outcome.fail(f"{guest.sid} is on {guest.node} ({guest.status}), expected on {node} "
-                            f"(try: {tool} migrate {vmid} {node})")
+        if guest.type == "qemu":
+            how = f"qm migrate {vmid} {node}" + (" --online" if guest.status == "running" else "")
+        else:
+            how = f"pct migrate {vmid} {node}" + (" --restart" if guest.status == "running" else "")
+        return Outcome.fail(f"{guest.sid} is on {guest.node} ({guest.status}), expected on {node} (try: {how})")
     if guest.status != "running":
         tool = "qm" if guest.type == "qemu" else "pct"
         return Outcome.fail(f"{guest.sid} is on {node} but {guest.status} (try: {tool} start {vmid})")

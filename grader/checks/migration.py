@@ -13,6 +13,15 @@ from grader.checks.registry import Outcome, check
 from grader.checks.task import in_window, provenance
 from grader.state import StateDoc
 
+
+def _local_disks(state: StateDoc, vmid: int) -> bool:
+    guest = state.guest(vmid)
+    if guest is None:
+        return False
+    storages = [state.storage_by_id(d.storage) for d in guest.disks if not getattr(d, "cdrom", 0)]
+    return any(s is not None and not s.shared for s in storages)
+
+
 STOPS = ("qmstop", "qmshutdown", "qmstart", "qmreboot", "hastop", "hastart")
 
 
@@ -23,11 +32,13 @@ def online_done(state: StateDoc, *, vmid: int, to: str, user: str | None = None,
     guest = state.guest(vmid)
     if guest is None:
         return Outcome.fail(f"VM {vmid} does not exist")
-    done, why = provenance(state, ["qmigrate", "hamigrate"], str(vmid), user, window_start, window_end)
+    hint = f"try: qm migrate {vmid} {to} --online" + (" --with-local-disks" if _local_disks(state, vmid) else "")
+    done, why = provenance(state, ["qmigrate", "hamigrate"], str(vmid), user, window_start, window_end,
+                           label=f"migration task (qmigrate) for VM {vmid}")
     if not done:
-        return Outcome.fail(f"{why} (try: qm migrate {vmid} {to} --online)")
+        return Outcome.fail(f"{why} ({hint})")
     if guest.node != to:
-        return Outcome.fail(f"VM {vmid} is on {guest.node}, expected on {to} (try: qm migrate {vmid} {to} --online)")
+        return Outcome.fail(f"VM {vmid} is on {guest.node}, expected on {to} ({hint})")
     if guest.status != "running":
         return Outcome.fail(f"VM {vmid} is {guest.status} on {to}: a live migration keeps it running")
     stops = [t for t in state.tasks_where(type=STOPS, id=str(vmid)) if in_window(t, window_start, window_end)]

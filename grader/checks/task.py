@@ -19,12 +19,12 @@ def in_window(task: Task, window_start: int | None, window_end: int | None) -> b
 
 
 def provenance(state: StateDoc, types: list[str], task_id: str | None, user: str | None,
-               window_start: int | None, window_end: int | None) -> tuple[list[Task], str]:
+               window_start: int | None, window_end: int | None, label: str | None = None) -> tuple[list[Task], str]:
     """The OK tasks of `types` (and id) by `user` in the window, and why others did not count."""
-    label = "/".join(types) + (f" task for {task_id}" if task_id is not None else " task")
+    label = label or "/".join(types) + (f" task for {task_id}" if task_id is not None else " task")
     candidates = state.tasks_where(type=types, id=task_id)
     if not candidates:
-        return [], f"no {label} was run"
+        return [], f"no {label} has run yet"
     if user is None:
         return [], "the grader was not told which PVE user is yours; ask your instructor"
     mine = [t for t in candidates if t.user == user]
