@@ -62,7 +62,9 @@ class FaultsMixin:
             node.services["corosync"] = self.conf_of(name) is not None
             for service in SERVICES:
                 node.service_since[service] = self.clock.now
-                node.service_pids[service] = node.alloc_pid() if node.services[service] else 0
+                node.service_failed[service] = False
+                if node.services[service]:
+                    node.service_pids[service] = node.alloc_pid()
             if node.services["corosync"]:
                 self.log.add(self.clock.now, name, "corosync", "  [MAIN  ] Corosync Cluster Engine  starting up")
         else:
@@ -117,12 +119,15 @@ class FaultsMixin:
             return
         node.services[service] = running
         node.service_since[service] = self.clock.now
-        node.service_pids[service] = node.alloc_pid() if running else 0
+        node.service_failed[service] = crashed
+        if running:
+            node.service_pids[service] = node.alloc_pid()  # a stopped unit's journal keeps its old pid
         if service == "corosync":
             node.expected_override = None
         if crashed:
-            self.log.add(self.clock.now, name, service,
-                         f"{service}.service: Main process exited, code=killed, status=9/KILL")
+            for line in (f"{service}.service: Main process exited, code=killed, status=9/KILL",
+                         f"{service}.service: Failed with result 'signal'."):
+                self.log.add(self.clock.now, name, f"systemd:{service}", line)
             self.log.add(self.clock.now, name, "sim", f"{name}: {service} crashed")
         self.refresh_membership()
 

@@ -206,12 +206,23 @@ class MembershipMixin:
                                 new: dict[str, QuorumView]) -> None:
         for name in sorted(set(old) | set(new)):
             before, after = old.get(name), new.get(name)
-            if after is None or (before and before.members == after.members
-                                 and before.quorate == after.quorate):
+            if after is None:
+                if before is not None and self.nodes[name].power:
+                    self._log_corosync_gone(name, before)
+                continue
+            if before and before.members == after.members and before.quorate == after.quorate:
                 continue
             if before is None or before.members != after.members:
                 self._log_new_membership(name, before, after)
             self._log_quorum(name, before, after)
+
+    def _log_corosync_gone(self: Cluster, name: str, before: QuorumView) -> None:
+        """corosync stopped under a running pmxcfs (UNVERIFIED exact wording)."""
+        now = self.clock.now
+        self.log.add(now, name, "pve-cluster", "[quorum] crit: quorum_dispatch failed: 2")
+        if before.quorate:
+            self.log.add(now, name, "pve-cluster", "[status] notice: node lost quorum")
+        self.log.add(now, name, "sim", f"{name}: NOT quorate (corosync is not running)")
 
     def _log_new_membership(self: Cluster, name: str, before: QuorumView | None, after: QuorumView) -> None:
         # Representative corosync 3 / pmxcfs lines (UNVERIFIED wording beyond the QUORUM ones).

@@ -28,6 +28,7 @@ class Node:
     services: dict[str, bool] = field(default_factory=lambda: {"corosync": False, "pve-cluster": True})
     service_since: dict[str, float] = field(default_factory=lambda: {"corosync": 0.0, "pve-cluster": 0.0})
     service_pids: dict[str, int] = field(default_factory=lambda: {"corosync": 0, "pve-cluster": 1021})
+    service_failed: dict[str, bool] = field(default_factory=lambda: {"corosync": False, "pve-cluster": False})
     expected_override: int | None = None
     boot_time: float = 0.0
     next_pid: int = 4000

@@ -74,7 +74,8 @@ def _unit_status(ctx: Context, unit: str) -> CommandResult:
     stamp = time.strftime("%a %Y-%m-%d %H:%M:%S UTC", time.gmtime(since))
     ago = _since(cluster.clock.now, node.service_since[unit])
     clustered = cluster.conf_of(ctx.node) is not None
-    mark = "●" if running else ("○" if unit == "corosync" and not clustered else "×")
+    failed = node.service_failed.get(unit, False)
+    mark = "●" if running else ("×" if failed else "○")
     lines = [f"{mark} {unit}.service - {description}",
              f"     Loaded: loaded (/lib/systemd/system/{unit}.service; enabled; preset: enabled)"]
     if running:
@@ -89,8 +90,14 @@ def _unit_status(ctx: Context, unit: str) -> CommandResult:
                   f"  Condition: start condition failed at {stamp}; {ago}",
                   "             └─ ConditionPathExists=/etc/corosync/corosync.conf was not met"]
         lines += _docs(docs)
-    else:
+    elif failed:
+        pid = node.service_pids[unit]
         lines += [f"     Active: failed (Result: signal) since {stamp}; {ago}"]
+        lines += _docs(docs)
+        lines += [f"    Process: {pid} ExecStart={command} (code=killed, signal=KILL)",
+                  f"   Main PID: {pid} (code=killed, signal=KILL)", "        CPU: 1.204s"]
+    else:
+        lines += [f"     Active: inactive (dead) since {stamp}; {ago}"]
         lines += _docs(docs)
     journal = _journal_lines(ctx, unit, 10)
     if journal:
