@@ -304,10 +304,11 @@ def _run_unavailable(run: GradingRun, token: str, reason: str, worker: str, *, f
             if released:
                 _enqueue_on_commit(run.pk, countdown=delays[tries - 1])
         return False
+    tried = "" if final else "We tried once. " if tries == 1 else f"We tried {tries} times. "
     done = _mine(run.pk, token).update(
         status=GradingRun.Status.NOT_GRADABLE, tries=tries, graded_at=timezone.now(), worker=worker[:255],
-        message=f"Not gradable: {reason}. " + ("" if final else f"We tried {tries} times. ")
-                + "No attempt was used; fix the target and submit again.", completions=F("completions") + 1)
+        message=f"Not gradable: {reason}. {tried}No attempt was used; fix the target and submit again.",
+        completions=F("completions") + 1)
     if done and run.kind == GradingRun.Kind.GRADE:
         _attempt_refund(run.submission)
     return done == 1

@@ -51,3 +51,69 @@ def grading_available() -> bool:
 
 needs_collector = pytest.mark.skipif(not grading_available(),
                                      reason="grader.collect / grader.backends.simulator are not there yet")
+
+
+# ---------------------------------------------------------------- `python -m simulator serve` as a real target
+
+SERVED_SCENARIO = "description: the build-cluster lab, solved\ntopology:\n  cluster: {name: lab}\n"
+TOKEN_ID = "grader@pve!lab"
+
+
+class ServedCluster:
+    """A `python -m simulator serve` process: a simulated cluster behind real HTTPS."""
+
+    def __init__(self, tmp_path, *extra: str, secret: str = "", role: str = "") -> None:
+        import re
+        import secrets
+        import subprocess
+        import sys
+        import time
+        from pathlib import Path
+
+        from tests.conftest import ROOT, free_port
+
+        self.secret = secret or secrets.token_hex(16)
+        self.port = free_port()
+        scenario = Path(tmp_path) / f"served-{self.port}.yaml"
+        scenario.write_text(SERVED_SCENARIO)
+        token = f"{TOKEN_ID}={self.secret}" + (f",role={role}" if role else "")
+        self.log_path = Path(tmp_path) / f"serve-{self.port}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "serve", "--scenario", str(scenario), "--port", str(self.port),
+             "--token", token, "--verbose", *extra],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 20
+        self.fingerprint = ""
+        while time.monotonic() < deadline and not self.fingerprint:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"simulator serve exited:\n{self.log_path.read_text()}")
+            found = re.search(r"fingerprint: (\S+)", self.log_path.read_text())
+            self.fingerprint = found.group(1) if found else ""
+            time.sleep(0.05)
+        assert self.fingerprint, f"simulator serve did not start:\n{self.log_path.read_text()}"
+
+    def requests_seen(self) -> int:
+        return self.log_path.read_text().count("GET /api2/json")
+
+    def stop(self) -> None:
+        import os
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            self.proc.wait(timeout=10)
+        self.log.close()
+
+
+def loopback_allowed(settings) -> None:
+    import ipaddress
+
+    settings.GRADER_ALLOWED_NETWORKS = [ipaddress.ip_network("127.0.0.1/32")]
+
+
+def register(user, course, served: ServedCluster, *, tls_mode: str = "pinned", fingerprint: str | None = None):
+    from grader.targets import target_register
+
+    return target_register(owner=user, course=course, name="served", host="127.0.0.1", port=served.port,
+                           token_id=TOKEN_ID, token_secret=served.secret, tls_mode=tls_mode,
+                           fingerprint=served.fingerprint if fingerprint is None else fingerprint)
