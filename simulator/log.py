@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_ENTRIES = 5000
+TRIM_SLACK = 1000
 
 # Unit names as journalctl shows them, and the process name in each line.
 UNIT_PROCESS = {
@@ -44,7 +45,7 @@ class EventLog:
 
     def add(self, at: float, node: str, source: str, message: str) -> None:
         self.entries.append(LogEntry(at, node, source, message))
-        if len(self.entries) > MAX_ENTRIES:
+        if len(self.entries) > MAX_ENTRIES + TRIM_SLACK:  # trim in batches: amortised O(1) per line
             cut = len(self.entries) - MAX_ENTRIES
             del self.entries[:cut]
             self.dropped += cut

@@ -204,6 +204,7 @@ class MembershipMixin:
     # -- journal lines ---------------------------------------------------------------
     def _log_membership_changes(self: Cluster, old: dict[str, QuorumView],
                                 new: dict[str, QuorumView]) -> None:
+        texts: dict[tuple[str, ...], tuple[str, str]] = {}  # per partition: node ids, pmxcfs members
         for name in sorted(set(old) | set(new)):
             before, after = old.get(name), new.get(name)
             if after is None:
@@ -212,9 +213,18 @@ class MembershipMixin:
                 continue
             if before and before.members == after.members and before.quorate == after.quorate:
                 continue
+            key = tuple(after.members)
+            if key not in texts:
+                texts[key] = self._partition_texts(after)
             if before is None or before.members != after.members:
-                self._log_new_membership(name, before, after)
-            self._log_quorum(name, before, after)
+                self._log_new_membership(name, before, after, texts[key])
+            self._log_quorum(name, before, after, texts[key][0])
+
+    def _partition_texts(self: Cluster, view: QuorumView) -> tuple[str, str]:
+        ids = [self._nodeid_str(m, view) for m in view.members]
+        pids = ", ".join(f"{i}/{self.nodes[m].service_pids['pve-cluster']}" for i, m in zip(ids, view.members,
+                                                                                              strict=True))
+        return " ".join(ids), pids
 
     def _log_corosync_gone(self: Cluster, name: str, before: QuorumView) -> None:
         """corosync stopped under a running pmxcfs (UNVERIFIED exact wording)."""
@@ -224,7 +234,8 @@ class MembershipMixin:
             self.log.add(now, name, "pve-cluster", "[status] notice: node lost quorum")
         self.log.add(now, name, "sim", f"{name}: NOT quorate (corosync is not running)")
 
-    def _log_new_membership(self: Cluster, name: str, before: QuorumView | None, after: QuorumView) -> None:
+    def _log_new_membership(self: Cluster, name: str, before: QuorumView | None, after: QuorumView,
+                            texts: tuple[str, str]) -> None:
         # Representative corosync 3 / pmxcfs lines (UNVERIFIED wording beyond the QUORUM ones).
         now = self.clock.now
         left = sorted(set(before.members) - set(after.members)) if before else []
@@ -237,19 +248,16 @@ class MembershipMixin:
             detail += " Members left: " + " ".join(self._nodeid_str(n, after) for n in left)
         if joined:
             detail += " Members joined: " + " ".join(self._nodeid_str(n, after) for n in joined)
-        ids = " ".join(self._nodeid_str(m, after) for m in after.members)
+        ids, pids = texts
         self.log.add(now, name, "corosync", f"  [TOTEM ] A new membership ({after.ring_id}) was formed.{detail}")
         self.log.add(now, name, "corosync", f"  [QUORUM] Sync members[{len(after.members)}]: {ids}")
-        pids = ", ".join(f"{self._nodeid_str(m, after)}/{self.nodes[m].service_pids['pve-cluster']}"
-                         for m in after.members)
         self.log.add(now, name, "pve-cluster", f"[dcdb] notice: members: {pids}")
         if len(after.members) > 1:
             self.log.add(now, name, "pve-cluster", "[dcdb] notice: starting data syncronisation")
             self.log.add(now, name, "pve-cluster", "[dcdb] notice: all data is up to date")
 
-    def _log_quorum(self: Cluster, name: str, before: QuorumView | None, after: QuorumView) -> None:
+    def _log_quorum(self: Cluster, name: str, before: QuorumView | None, after: QuorumView, ids: str) -> None:
         now = self.clock.now
-        ids = " ".join(self._nodeid_str(m, after) for m in after.members)
         component = ("within the primary component and will provide service." if after.quorate
                      else "within the non-primary component and will NOT provide any services.")
         self.log.add(now, name, "corosync", f"  [QUORUM] This node is {component}")
@@ -264,6 +272,9 @@ class MembershipMixin:
                          f"{after.highest_expected} votes, quorum {after.quorum})")
 
     def _nodeid_str(self: Cluster, name: str, view: QuorumView) -> str:
+        member = self.views.get(name)
+        if member is not None:
+            return str(member.nodeid)
         conf = self.conf_of(name) or self.conf_of(view.node)
         entry = conf.nodes.get(name) if conf else None
         return str(entry.nodeid) if entry else name
