@@ -161,3 +161,11 @@ def test_the_check_labs_command_fails_when_a_mutant_is_not_caught(tmp_path):
         "# fails: cluster-name\n" + (LABS / "build-cluster" / "solution").read_text())
     with pytest.raises(CommandError, match="1 of 7 self-test cases failed"):
         call_command("check_labs", str(tmp_path))
+
+
+def test_the_instructor_docs_list_every_named_check():
+    from grader.checks import all_checks
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "labs.md").read_text()
+    missing = [check_id for check_id in all_checks() if f"| `{check_id}` |" not in docs]
+    assert missing == []
