@@ -28,17 +28,22 @@ GROUPS_MIGRATED = "cannot index groups: ha groups have been migrated to rules"
 RESOURCE_KEYS = ("state", "group", "failback", "max_restart", "max_relocate", "comment")
 
 
+def _quorum_entry(req: Request) -> dict[str, Any]:
+    """PVE fills it from pmxcfs (`check_cfs_quorum`): a standalone node is quorate."""
+    quorate = req.cluster.is_quorate(req.view)
+    return {"id": "quorum", "type": "quorum", "node": req.view, "quorate": quorate,
+            "status": "OK" if quorate else f"No quorum on node '{req.view}'!"}
+
+
 @route("GET", "/cluster/ha/status/current")
 def status_current(req: Request) -> list[dict[str, Any]]:
     req.require("Sys.Audit")
     env = req.ha
     if env is None:
-        quorate = req.cluster.is_quorate(req.view)
-        return [{"id": "quorum", "type": "quorum", "node": req.view, "quorate": quorate,
-                 "status": "OK" if quorate else f"No quorum on node '{req.view}'!"}]
+        return [_quorum_entry(req)]
     from simulator.ha.cli_status import status_entries
 
-    return status_entries(env)
+    return [_quorum_entry(req) if e.get("type") == "quorum" else e for e in status_entries(env)]
 
 
 @route("GET", "/cluster/ha/status/manager_status")
@@ -49,7 +54,7 @@ def manager_status(req: Request) -> dict[str, Any]:
     if env is None:
         return {"manager_status": {}, "quorum": quorum}
     status = env.read_manager_status() or {}
-    data: dict[str, Any] = {"manager_status": status, "quorum": {"node": env.nodename(), "quorate": env.quorate()}}
+    data: dict[str, Any] = {"manager_status": status, "quorum": quorum}
     for node in sorted(status.get("node_status") or {}):
         try:
             data.setdefault("lrm_status", {})[node] = env.read_lrm_status(node) or {}
