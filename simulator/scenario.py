@@ -235,3 +235,33 @@ CHECKS: dict[str, Callable[[Cluster, Any], list[str]]] = {
     "quorate": _expect_quorate, "guest": _expect_guest, "split_brain": _expect_split_brain,
     "config_version": _expect_config_version, "members": _expect_members,
 }
+
+
+_NAS = {"id": "nas", "type": "nfs", "content": ["images", "rootdir"], "server": "192.168.1.50",
+        "export": "/srv/pve"}
+_TWO_NODES = [{"name": "pve1", "ip": "192.168.1.11"}, {"name": "pve2", "ip": "192.168.1.12"}]
+_QNETD = [{"name": "qnetd", "ip": "192.168.1.20"}]
+LIBRARY: dict[str, dict[str, Any]] = {
+    "lab-start": {"description": "three freshly installed standalone nodes (the first lab)"},
+    "three-node-cluster": {
+        "description": "cluster 'lab' of pve1..pve3, NFS storage 'nas', VM 100 running on pve1",
+        "topology": {"cluster": {"name": "lab"}, "storages": [_NAS],
+                     "guests": [{"vmid": 100, "node": "pve1", "name": "web", "memory": 2048,
+                                 "disks": {"scsi0": "nas:32"}, "running": True}]}},
+    "two-node-cluster": {
+        "description": "cluster 'duo' of pve1 and pve2 (no QDevice), VM 100 running on pve1",
+        "topology": {"nodes": _TWO_NODES, "hosts": _QNETD, "cluster": {"name": "duo"}, "storages": [_NAS],
+                     "guests": [{"vmid": 100, "node": "pve1", "name": "web", "disks": {"scsi0": "nas:16"},
+                                 "running": True}]}},
+    "two-node-qdevice": {
+        "description": "cluster 'duo' of pve1 and pve2 with a QDevice on qnetd (192.168.1.20)",
+        "topology": {"nodes": _TWO_NODES, "hosts": _QNETD, "cluster": {"name": "duo", "config_version": 3},
+                     "qdevice": {"host": "192.168.1.20"}, "storages": [_NAS]}},
+}
+
+
+def library(ref: str) -> dict[str, Any]:
+    """A named starting point (a scenario without steps), e.g. `three-node-cluster`."""
+    if ref not in LIBRARY:
+        raise ScenarioError(f"unknown scenario '{ref}' (known: {', '.join(sorted(LIBRARY))})")
+    return json.loads(json.dumps(LIBRARY[ref]))  # a private copy the caller may change

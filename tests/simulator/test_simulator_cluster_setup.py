@@ -68,3 +68,15 @@ def test_ssh_needs_a_network_path(cluster: Cluster) -> None:
     assert cluster.run("pve1", "ssh pve2 hostname").output == "pve2"
     cluster.link("pve1", "pve2", up=False)
     assert cluster.run("pve1", "ssh pve2").output == "ssh: connect to host 192.168.1.12 port 22: No route to host"
+
+
+def test_every_library_scenario_builds_a_working_cluster() -> None:
+    from simulator.scenario import LIBRARY, ScenarioError, build, library
+
+    for ref in LIBRARY:
+        cluster = build(library(ref))
+        assert all(cluster.is_quorate(n) for n in cluster.nodes), ref
+    try:
+        library("nope")
+    except ScenarioError as exc:
+        assert "known: lab-start" in str(exc)
