@@ -117,3 +117,29 @@ def register(user, course, served: ServedCluster, *, tls_mode: str = "pinned", f
     return target_register(owner=user, course=course, name="served", host="127.0.0.1", port=served.port,
                            token_id=TOKEN_ID, token_secret=served.secret, tls_mode=tls_mode,
                            fingerprint=served.fingerprint if fingerprint is None else fingerprint)
+
+
+# ---------------------------------------------------------------- the course's own labs
+
+LABS_FOLDER = __import__("pathlib").Path(__file__).resolve().parents[2] / "courseware" / "content" / "week6" / "labs"
+
+
+def typed_solution(spec) -> list[str]:
+    """A lab's solution as a student types it into the web console (ssh to a node, exit back to the first)."""
+    first = sorted(spec.scenario_nodes) if hasattr(spec, "scenario_nodes") else None
+    home = (first or ["pve1"])[0]
+    lines, where = [], home
+    for command in spec.solution:
+        node = command.node or where
+        if node != where:
+            if where != home:
+                lines.append("exit")
+            if node != home:
+                lines.append(f"ssh {node}")
+            where = node
+        lines.append(command.command)
+    return lines
+
+
+def typeable(spec) -> bool:
+    return all(c.user in (None, spec.meta.console_user) for c in spec.solution)

@@ -123,3 +123,52 @@ def test_the_report_is_written_once_even_if_two_workers_claim_in_turn(personas, 
     assert services.run_grade(run.pk) is False
     run.refresh_from_db()
     assert (run.claims, run.completions) == (1, 1)
+
+
+def _course_labs():
+    from grader_labkit import LABS_FOLDER
+
+    from grader.labs import load_labs
+
+    return load_labs(LABS_FOLDER) if LABS_FOLDER.is_dir() else []
+
+
+def test_load_labs_stores_every_lab_folder_idempotently(personas):
+    from grader_labkit import LABS_FOLDER
+
+    module = personas["ops3"].modules.get(slug="week6")
+    first = services.labs_load(module=module, folder=LABS_FOLDER)
+    again = services.labs_load(module=module, folder=LABS_FOLDER)
+    assert [lab.pk for lab in first] == [lab.pk for lab in again] and len(first) >= 1
+    build = next(lab for lab in again if lab.slug == "build-cluster")
+    assert build.max_attempts == 10 and build.submit_interval_seconds == 30 and build.allows("real")
+    assert build.rubric["items"] and build.scenario
+
+
+def test_load_labs_command_names_the_problem_of_a_broken_lab(personas, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "lab.yaml").write_text("id: broken\ntitle: Broken\n")
+    (broken / "rubric.yaml").write_text("items:\n  - {id: x, title: X, points: 1, expr: 'state.nope == 1', "
+                                        "message: m}\n")
+    with pytest.raises(CommandError, match="broken"):
+        call_command("load_labs", "ops3", "week6", str(tmp_path))
+
+
+@pytest.mark.parametrize("spec", _course_labs(), ids=lambda spec: spec.id)
+def test_each_course_lab_typed_into_the_web_console_scores_full_marks(spec, personas):
+    from grader_labkit import typeable, typed_solution
+
+    if not typeable(spec):
+        pytest.skip("the solution runs commands as another PVE user than the console's")
+    module = personas["ops3"].modules.get(slug="week6")
+    lab = services.lab_store(module=module, spec=spec)
+    env = services.environment_start(user=personas["alice"], lab=lab)
+    for line in typed_solution(spec):
+        entry = services.environment_run(environment=env, line=line)
+        assert entry.exit_code == 0, f"{line}: {entry.output}"
+    run = _grade(services.submission_create(user=personas["alice"], lab=lab))
+    failed = [(t["id"], t["message"]) for t in run.report["tests"] if not t["passed"] and t["max_points"]]
+    assert run.score == 1.0, failed
