@@ -37,6 +37,7 @@ import yaml
 
 from simulator.cluster import LAB_NODES, LAB_QNETD, Cluster
 from simulator.corosync import CorosyncConf, NodeEntry, QDeviceConf
+from simulator.errors import PveError
 from simulator.guests import Guest, format_size
 from simulator.storage import make_storage
 
@@ -68,7 +69,18 @@ def load(path: str | Path) -> dict[str, Any]:
 
 
 def build(data: dict[str, Any]) -> Cluster:
-    """The cluster in the scenario's initial state."""
+    """The cluster in the scenario's initial state; ScenarioError names what is wrong."""
+    try:
+        return _build(data)
+    except ScenarioError:
+        raise
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise ScenarioError(f"topology: {type(exc).__name__}: {exc}") from None
+
+
+def _build(data: dict[str, Any]) -> Cluster:
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario is a mapping")
     topology = data.get("topology") or {}
     cluster = Cluster(int(data.get("seed", 0)))
     nodes = topology.get("nodes") or [{"name": n, "ip": ip} for n, ip in LAB_NODES]
@@ -167,10 +179,16 @@ def _run_step(cluster: Cluster, step: Any, default_node: str, index: int) -> lis
     if not isinstance(step, dict) or len(set(step) & {"run", "fault", "delay"}) != 1:
         raise ScenarioError(f"step {index + 1}: expected one of run / fault / delay, got {step!r}")
     if "delay" in step:
-        cluster.advance(float(step["delay"]))
+        try:
+            cluster.advance(float(step["delay"]))
+        except (TypeError, ValueError):
+            raise ScenarioError(f"step {index + 1}: delay needs a number of seconds") from None
         return [f"*** delay {step['delay']} (now t={cluster.clock.now:g}s)"]
     if "fault" in step:
-        cluster.apply_fault(str(step["fault"]))
+        try:
+            cluster.apply_fault(str(step["fault"]))
+        except PveError as exc:
+            raise ScenarioError(f"step {index + 1}: {exc.message}") from None
         return [f"*** {step['fault']}"]
     # `node:` names the node; a bare `on:` also works although YAML 1.1 reads the key as True.
     node = str(step.get("node", step.get("on", step.get(True, default_node))))

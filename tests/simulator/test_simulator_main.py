@@ -39,3 +39,41 @@ def test_pve_ha_test_is_handed_to_the_ha_tester() -> None:
     out = _sim("pve-ha-test", "--help")
     assert "pve-ha-test is not available" in out.stderr or out.returncode == 0
 
+
+
+def test_a_shell_session_on_a_node_that_dies_falls_back_to_the_previous_node() -> None:
+    from simulator.cli.shell import Shell
+    from simulator.cluster import Cluster
+
+    shell = Shell(Cluster.lab_start())
+    shell.execute("ssh pve2")
+    result = shell.execute("power pve2 off")
+    assert result.output == "fault: power pve2 off\nConnection to pve2 closed by remote host."
+    assert shell.prompt == "root@pve1:~# "
+    shell.execute("exit")
+    assert shell.closed
+
+
+def test_run_exits_1_and_says_which_expectation_failed(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("steps:\n  - fault: power pve2 off\nexpect:\n  - quorate: {pve2: true}\n")
+    out = _sim("run", str(scenario))
+    assert out.returncode == 1
+    assert out.stdout.endswith("expect FAILED: pve2 quorate is False, expected True\n")
+
+
+def test_a_malformed_scenario_is_an_error_message_not_a_traceback(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("steps:\n  - jump: 3\n")
+    out = _sim("run", str(scenario))
+    assert out.returncode == 2
+    assert out.stderr == "error: step 1: expected one of run / fault / delay, got {'jump': 3}\n"
+
+
+def test_a_scenario_with_a_guest_on_an_unknown_node_names_the_problem() -> None:
+    import pytest
+
+    from simulator.scenario import ScenarioError, build
+
+    with pytest.raises(ScenarioError, match="topology: KeyError: 'pve9'"):
+        build({"topology": {"guests": [{"vmid": 100, "node": "pve9"}]}})
