@@ -8,6 +8,7 @@ Leaves out: clock drift between nodes (every node shares one clock).
 
 from __future__ import annotations
 
+import copy
 import heapq
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,11 +25,11 @@ class Event:
     data: dict[str, Any] = field(compare=False, default_factory=dict)
 
     def to_json(self) -> list[Any]:
-        return [self.due, self.seq, self.kind, self.data]
+        return [self.due, self.seq, self.kind, copy.deepcopy(self.data)]
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> Event:
-        return cls(float(raw[0]), int(raw[1]), str(raw[2]), dict(raw[3]))
+        return cls(float(raw[0]), int(raw[1]), str(raw[2]), copy.deepcopy(dict(raw[3])))
 
 
 class Clock:

@@ -12,6 +12,7 @@ like `c`. Leaves out: anything not listed in those modules' docstrings.
 
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -282,7 +283,7 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
 
     # -- persistence -----------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        subsystems = dict(self.dormant_subsystems)
+        subsystems = copy.deepcopy(self.dormant_subsystems)
         subsystems.update({name: s.to_json() for name, s in self.subsystems.items()})
         return {
             "format": FORMAT, "version": FORMAT_VERSION, "seed": self.seed,
@@ -292,7 +293,7 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
             "cut_links": sorted([a, b] for a, b in self.cut_links),
             "dbs": [self.dbs[d].to_json() for d in sorted(self.dbs)],
             "views": {n: self.views[n].to_json() for n in sorted(self.views)},
-            "ring_seq": self.ring_seq, "split_brains": list(self.split_brains),
+            "ring_seq": self.ring_seq, "split_brains": copy.deepcopy(self.split_brains),
             "split_brain_active": sorted(self.split_brain_active), "next_id": self.next_id,
             "topology_version": self.topology_version, "subsystems": subsystems,
         }
@@ -311,14 +312,14 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
         cluster.dbs = {d["id"]: CfsDb.from_json(d) for d in raw["dbs"]}
         cluster.views = {n: QuorumView.from_json(v) for n, v in raw["views"].items()}
         cluster.ring_seq = int(raw["ring_seq"])
-        cluster.split_brains = list(raw["split_brains"])
+        cluster.split_brains = copy.deepcopy(raw["split_brains"])
         cluster.split_brain_active = set(raw["split_brain_active"])
         cluster.next_id = int(raw["next_id"])
         cluster.topology_version = int(raw["topology_version"])
         for name, state in raw["subsystems"].items():
             factory = SUBSYSTEM_TYPES.get(name)
             if factory is None:
-                cluster.dormant_subsystems[name] = state
+                cluster.dormant_subsystems[name] = copy.deepcopy(state)
             else:
                 cluster.subsystems[name] = factory(state)
                 attach = getattr(cluster.subsystems[name], "attach", None)

@@ -120,11 +120,11 @@ class QuorumView:
     qdevice_votes: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "members": list(self.members)}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> QuorumView:
-        return cls(**raw)
+        return cls(**{**raw, "members": list(raw["members"])})
 
 
 def compute_partitions(candidates: list[str], adjacent: Callable[[str, str], bool]) -> list[list[str]]:

@@ -30,11 +30,11 @@ class Snapshot:
     config: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "config": dict(self.config)}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Snapshot:
-        return cls(**raw)
+        return cls(**{**raw, "config": dict(raw["config"])})
 
 
 @dataclass

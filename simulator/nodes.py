@@ -52,15 +52,24 @@ class Node:
         return self.next_pid
 
     def to_json(self) -> dict[str, Any]:
-        raw = {k: v for k, v in self.__dict__.items() if k != "tasks"}
-        raw["tasks"] = [t.to_json() for t in self.tasks]
-        return raw
+        return _fresh(self.__dict__, tasks=[t.to_json() for t in self.tasks])
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Node:
-        data = dict(raw)
-        data["tasks"] = [Task.from_json(t) for t in raw["tasks"]]
-        return cls(**data)
+        return cls(**_fresh(raw, tasks=[Task.from_json(t) for t in raw["tasks"]]))
+
+
+def _fresh(raw: dict[str, Any], **override: Any) -> dict[str, Any]:
+    """A copy whose lists and dicts are new, so saved and live state never alias."""
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            value = dict(value)
+        elif isinstance(value, list):
+            value = list(value)
+        data[key] = value
+    data.update(override)
+    return data
 
 
 @dataclass

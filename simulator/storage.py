@@ -56,11 +56,13 @@ class StorageDef:
         return f"{self.storage}:vm-{vmid}-disk-{index}"
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "content": list(self.content), "options": dict(self.options),
+                "nodes": None if self.nodes is None else list(self.nodes)}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> StorageDef:
-        return cls(**raw)
+        return cls(**{**raw, "content": list(raw["content"]), "options": dict(raw["options"]),
+                      "nodes": None if raw["nodes"] is None else list(raw["nodes"])})
 
     def render(self) -> str:
         lines = [f"{self.type}: {self.storage}"]

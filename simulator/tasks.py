@@ -55,11 +55,11 @@ class Task:
             self.log.append(f"TASK ERROR: {error}")
 
     def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "log": list(self.log)}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Task:
-        return cls(**raw)
+        return cls(**{**raw, "log": list(raw["log"])})
 
     def summary(self) -> dict[str, Any]:
         """The `/nodes/{node}/tasks` row for this task."""

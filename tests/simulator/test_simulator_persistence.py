@@ -82,3 +82,13 @@ def test_any_session_gives_the_same_answers_when_saved_and_restored_between_comm
         assert (second.output, second.exit_code) == (first.output, first.exit_code), line
         twin = _roundtrip(twin)
     assert twin.to_json() == original.to_json()
+
+
+def test_a_cluster_restored_straight_from_to_json_shares_no_state_with_the_original(cluster: Cluster) -> None:
+    before = json.dumps(cluster.to_json(), sort_keys=True)
+    fork = Cluster.from_json(cluster.to_json())
+    for node, line in SESSION:
+        fork.run(node, line)
+    fork.run("pve1", "qm snapshot 101 more")
+    fork.split_brains.append({"kind": "x"})
+    assert json.dumps(cluster.to_json(), sort_keys=True) == before
