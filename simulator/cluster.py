@@ -35,6 +35,7 @@ from simulator.views import ViewsMixin
 
 FORMAT = "ops3-simulator"
 FORMAT_VERSION = 1
+# UNVERIFIED: what PVE tools print when pmxcfs (pve-cluster) is not running.
 PMXCFS_DOWN = ("ipcc_send_rec[1] failed: Connection refused\nipcc_send_rec[2] failed: Connection refused\n"
                "ipcc_send_rec[3] failed: Connection refused\n"
                "Unable to load access control list: Connection refused")

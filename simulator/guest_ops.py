@@ -127,7 +127,7 @@ class GuestOpsMixin:
             raise PveError(f"storage '{storage_id}' does not exist")
         if not storage.available_on(node):
             raise PveError(f"storage '{storage_id}' is not available on node '{node}'")
-        content = "images" if type_ == "qemu" else "rootdir"
+        content = "images" if type_ == "qemu" else "rootdir"  # messages UNVERIFIED beyond the reference
         if content not in storage.content:
             what = "vm images" if type_ == "qemu" else "container directories"
             raise PveError(f"storage '{storage_id}' does not support {what}")
@@ -180,7 +180,7 @@ class GuestOpsMixin:
         if guest.config.get("template") == "1":
             raise PveError("you can't start a vm if it's a template")
         if self.nodes[node].is_running(vmid):
-            raise PveError(f"{guest.label} already running")
+            raise PveError(f"{guest.label} already running")  # UNVERIFIED for CTs
         self.nodes[node].set_running(vmid, True)
         self.log.add(self.clock.now, node, "sim", f"{node}: {guest.label} started")
         return self.quick_task(node, f"{TASK_PREFIX[type_]}start", str(vmid), user)
@@ -235,7 +235,7 @@ class GuestOpsMixin:
         writable.snapshots[name] = Snapshot(name, writable.config.get("parent"), self.clock.wall(),
                                             description, vmstate and running, base)
         writable.config["parent"] = name
-        prefix = "drive-" if type_ == "qemu" else ""
+        prefix = "drive-" if type_ == "qemu" else ""  # UNVERIFIED: the storage layer's progress lines
         lines = [f"snapshotting '{prefix}{d.key}' ({d.volid})" for d in writable.disks() if not d.cdrom]
         self.quick_task(node, f"{TASK_PREFIX[type_]}snapshot", str(vmid), user, lines)
         return lines

@@ -27,6 +27,7 @@ RAM_MIB_PER_S = 1024.0
 DISK_MIB_PER_S = 200.0
 SETUP_S = 2.0
 CT_SHUTDOWN_S = 5.0
+# UNVERIFIED: what the worker's ssh probe reports when the target is unreachable.
 NO_SSH = "Can't connect to destination address using public key"
 
 

@@ -90,6 +90,7 @@ class SetupMixin:
             if not force:
                 raise PveError("\n".join([*lines, "Check if node may join a cluster failed!"]))
             lines.append("WARNING : detected error but forced to continue!")  # UNVERIFIED wording
+        # UNVERIFIED: the password prompt is answered for the student (shown as asterisks).
         lines += [f"Please enter superuser (root) password for '{host}': ********",
                   f"Establishing API connection with host '{host}'"]
         target = self._join_target(node, host, lines)
@@ -172,7 +173,7 @@ class SetupMixin:
             clone = db.copy(self.new_id("db"))  # the removed node keeps its last view
             self.dbs[clone.id] = clone
             removed.db = clone.id
-        lines = [f"Killing node {entry.nodeid}" if online
+        lines = [f"Killing node {entry.nodeid}" if online  # UNVERIFIED wording of the first line
                  else "Could not kill node (error = CS_ERR_NOT_EXIST)"]
         self.log.add(self.clock.now, node, "sim", f"{node}: removed node {entry.name} from the cluster")
         self.refresh_membership()

@@ -15,7 +15,8 @@ from typing import Any
 
 SHARED_TYPES = {"iscsi", "nfs", "cifs", "rbd", "cephfs", "iscsidirect", "glusterfs", "zfs", "drbd", "pbs"}
 FILE_TYPES = {"dir", "btrfs", "nfs", "cifs", "cephfs", "glusterfs"}
-# Types whose volumes can be snapshotted; file storages via qcow2 (our default format there).
+# Types whose volumes can be snapshotted; file storages via qcow2 (UNVERIFIED: we make qcow2 the
+# default format of VM disks on file storages, as the GUI does).
 SNAPSHOT_TYPES = {"lvmthin", "zfspool", "rbd", "dir", "nfs", "cifs", "btrfs", "glusterfs"}
 DEFAULT_CONTENT = {
     "dir": ["images", "rootdir"], "btrfs": ["images", "rootdir"], "nfs": ["images"],

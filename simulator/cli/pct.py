@@ -67,6 +67,7 @@ def _create(ctx: Context, args: list[str]) -> str:
     guest = cluster.find_guest(vmid, ctx.node)
     assert guest is not None
     lines = [f'  Logical volume "{n}" created.' for n in _lvm_volumes(ctx, guest.disks())]
+    # UNVERIFIED: a condensed version of pct create's extraction output.
     lines += [f"extracting archive '/var/lib/vz/template/cache/{name.split('/', 1)[1]}'",
               "Total bytes read: 524288000 (500MiB, 250MiB/s)", "Detected container architecture: amd64"]
     if start:

@@ -49,6 +49,7 @@ def _create_or_set(ctx: Context, sub: str, args: list[str]) -> str:
     cluster = ctx.cluster
     if sub == "set":
         cluster.set_guest(ctx.node, vmid, "qemu", config, delete)
+        # UNVERIFIED: the `update VM N: -key value` echo of `qm set`.
         changes = " ".join(f"-{k} {v}" for k, v in options.items())
         extra = f" -delete {','.join(delete)}" if delete else ""
         return f"update VM {vmid}: {changes}{extra}".replace(":  -", ": -").rstrip()
