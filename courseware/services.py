@@ -45,6 +45,8 @@ def answer_submit(*, student, question: Question, attempt: int, payload: Any,
     state = question_state(student, question, now=now)
     if question.retired:
         raise AnswerRejected("This question was retired and takes no more answers.", status=410)
+    if attempt <= state.attempts_used:
+        raise AttemptAlreadyUsed(f"Attempt {attempt} was already submitted; it counts once.")
     if state.next_attempt is None:
         raise AttemptAlreadyUsed("This question takes no more answers.")
     if attempt != state.next_attempt:
