@@ -75,6 +75,9 @@ def fingerprint_of(der: bytes) -> str:
 class ApiServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The collector opens a dozen connections at once; socketserver's default backlog of 5 drops SYNs
+    # and costs a one-second retransmit.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], api: PveApi, faults: Faults, speed: float = 0.0,
                  verbose: bool = False) -> None:
