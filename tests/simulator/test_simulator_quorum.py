@@ -10,12 +10,13 @@ from simulator.corosync import CorosyncConf, NodeEntry, partition_quorum, setexp
 from simulator.scenario import build
 
 
-def _cluster(votes: list[int]) -> Cluster:
+def _cluster(votes: list[int], qdevice: bool = False) -> Cluster:
     names = [f"n{i:02d}" for i in range(len(votes))]
     return build({"topology": {
         "nodes": [{"name": n, "ip": f"10.0.0.{i + 1}"} for i, n in enumerate(names)],
-        "hosts": [],
+        "hosts": [{"name": "qnetd", "ip": "10.0.1.1"}] if qdevice else [],
         "cluster": {"name": "prop", "nodes": names, "votes": dict(zip(names, votes, strict=True))},
+        "qdevice": {"host": "10.0.1.1"} if qdevice else None,
     }})
 
 
@@ -26,14 +27,16 @@ def _quorate_partitions(cluster: Cluster) -> set[tuple[str, ...]]:
 layouts = st.integers(1, 32).flatmap(lambda n: st.tuples(
     st.lists(st.integers(1, 3), min_size=n, max_size=n),
     st.lists(st.integers(-1, 3), min_size=n, max_size=n),  # group index; -1 = powered off
+    st.booleans(),  # with a QDevice
 ))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(layouts)
-def test_at_most_one_partition_is_quorate_without_forced_expected(layout: tuple[list[int], list[int]]) -> None:
-    votes, groups = layout
-    cluster = _cluster(votes)
+def test_at_most_one_partition_is_quorate_without_forced_expected(
+        layout: tuple[list[int], list[int], bool]) -> None:
+    votes, groups, qdevice = layout
+    cluster = _cluster(votes, qdevice)
     names = sorted(cluster.nodes)
     for name, group in zip(names, groups, strict=True):
         if group < 0:
