@@ -133,7 +133,8 @@ def _listsnapshot(ctx: Context, type_: str, spec: Spec, vmid: int, rest: list[st
     lines = []
     for depth, name, snaptime, description in snapshot_tree_lines(guest, False):
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(snaptime)) if snaptime else ""
-        # UNVERIFIED: name column width 27 minus depth reproduces the reference's sample.
+        # Name column 27 minus depth: reproduces the reference's sample and real pasted outputs
+        # (UNVERIFIED in the source for names longer than the column).
         width = max(27 - depth, len(name))
         lines.append(f"{' ' * depth}`-> {name:<{width}} {stamp:<23} {description or 'no-description'}")
     return "\n".join(lines)

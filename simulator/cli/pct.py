@@ -90,7 +90,7 @@ def _list(ctx: Context) -> str:
     guests = [g for g in cluster.db_of(ctx.node).guests_on(ctx.node) if g.type == "lxc"]
     if not guests:
         return ""
-    # UNVERIFIED: pve-container's `printf "%-10s %-10s %-12s %-20s\n"` (trailing spaces kept).
+    # pve-container's `printf "%-10s %-10s %-12s %-20s\n"`: not in the reference, matches real outputs.
     lines = [f"{'VMID':<10} {'Status':<10} {'Lock':<12} {'Name':<20}"]
     for guest in guests:
         running = cluster.nodes[ctx.node].is_running(guest.vmid)

@@ -68,7 +68,8 @@ def _list(ctx: Context) -> str:
     guests = [g for g in cluster.db_of(ctx.node).guests_on(ctx.node) if g.type == "qemu"]
     if not guests:
         return ""
-    # UNVERIFIED: qemu-server's `printf "%10s %-20s %-10s %-10s %12s %-10s\n"` header and rows.
+    # qemu-server's `printf "%10s %-20s %-10s %-10s %12s %-10s\n"`: not in the reference, but it matches
+    # real `qm list` outputs pasted in public repositories (trailing spaces included).
     lines = [f"{'VMID':>10} {'NAME':<20} {'STATUS':<10} {'MEM(MB)':<10} {'BOOTDISK(GB)':>12} {'PID':<10}"]
     for guest in guests:
         running = cluster.nodes[ctx.node].is_running(guest.vmid)
