@@ -1,6 +1,6 @@
 """Item statistics of a checkpoint, as Moodle's quiz statistics and PrairieLearn's item analysis give them.
 
-For every question, over the students who answered it (each student's FIRST
+For every question, over the course's students who answered it (each student's FIRST
 attempt, as classical item analysis does, because later attempts measure the
 feedback more than the knowledge):
 
@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from courseware.models import Answer, Checkpoint, Question
+from courseware.models import Answer, Checkpoint, Question, Role
 
 TOP_SHARE = 0.27
 
@@ -82,7 +82,10 @@ def _key(payload: Any) -> str:
 
 def checkpoint_stats(checkpoint: Checkpoint) -> list[ItemStats]:
     questions = list(checkpoint.questions.all())
-    answers = list(Answer.objects.filter(question__checkpoint=checkpoint).order_by("attempt"))
+    course = checkpoint.module.course
+    answers = list(Answer.objects.filter(  # students only: staff trying a checkpoint out are not items' data
+        question__checkpoint=checkpoint, student__memberships__course=course,
+        student__memberships__role=Role.STUDENT).order_by("attempt"))
     by_question: dict[int, list[Answer]] = defaultdict(list)
     first: dict[int, dict[int, float]] = defaultdict(dict)  # question -> student -> first score
     for a in answers:

@@ -1,0 +1,51 @@
+"""Content rows rebuild the quiz engine's objects; answers keep their question; constraints hold."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, transaction
+from pydantic import ValidationError
+from web_helpers import django_settings_fixture, question, week6_fixture  # noqa: F401
+
+from courseware.models import Answer, Checkpoint, Question, QuestionProgress
+from courseware.models.content import question_validate
+from courseware.quiz import make_seed, max_points
+from courseware.services import answer_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_checkpoint_row_gives_back_the_policy_of_its_file(week6) -> None:
+    checkpoint = Checkpoint.objects.get(source_id="w6-cp02-quorum")
+    spec = checkpoint.spec()
+    assert spec.points_per_attempt == [10, 7, 5, 2] and spec.max_attempts == 4 and spec.feedback == "immediate"
+    assert [q.id for q in spec.questions] == list(checkpoint.questions.values_list("source_id", flat=True))
+    assert max_points(spec) > 0
+
+
+def test_a_question_row_is_the_validated_json_of_its_file(week6) -> None:
+    q = question("w6-cp02-quorum-for-n")
+    assert q.type == "numeric" and q.quiz().answer == "$q"
+    assert "retired" not in q.data
+    with pytest.raises(ValidationError):
+        question_validate({**q.data, "surprise": 1})
+
+
+def test_answered_questions_cannot_be_deleted(week6) -> None:
+    q = question("w6-cp02-quorum-for-n")
+    answer_submit(student=week6["alice"], question=q, attempt=1, payload="2")
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        Question.objects.filter(pk=q.pk).delete()
+    assert Answer.objects.get().seed == str(make_seed(week6["alice"].pk, q.source_id, 1))
+
+
+def test_one_answer_per_student_question_and_attempt(week6) -> None:
+    q = question("w6-cp02-quorum-for-n")
+    answer = answer_submit(student=week6["alice"], question=q, attempt=1, payload="2")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(progress=answer.progress, student=answer.student, question=q, attempt=1, seed="1",
+                              payload="3", status="graded", submitted_at=answer.submitted_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QuestionProgress.objects.create(student=week6["alice"], question=q)
