@@ -30,8 +30,10 @@ def members(req: Request) -> list[str]:
 
 
 def online_map(req: Request) -> dict[str, bool]:
-    info = {row["name"]: bool(row["online"]) for row in req.cluster.node_info(req.view)}
-    return {name: info.get(name, False) for name in members(req)}
+    if "online" not in req.cache:
+        info = {row["name"]: bool(row["online"]) for row in req.cluster.node_info(req.view)}
+        req.cache["online"] = {name: info.get(name, False) for name in members(req)}
+    return req.cache["online"]
 
 
 def require_node(req: Request, node: str) -> None:
@@ -43,7 +45,9 @@ def require_node(req: Request, node: str) -> None:
 
 
 def guests(req: Request) -> list[dict[str, Any]]:
-    return req.cluster.guests(req.view)
+    if "guests" not in req.cache:
+        req.cache["guests"] = req.cluster.guests(req.view)
+    return req.cache["guests"]
 
 
 def guest_on(req: Request, node: str, vmid: str, type_: str) -> dict[str, Any]:
@@ -97,8 +101,10 @@ def ha_service_status(req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
     env = req.ha
     if env is None:
         return {}, {}
-    status = env.read_manager_status() or {}
-    return dict(status.get("service_status") or {}), dict(env.read_service_config() or {})
+    if "ha_services" not in req.cache:
+        status = env.read_manager_status() or {}
+        req.cache["ha_services"] = (dict(status.get("service_status") or {}), dict(env.read_service_config() or {}))
+    return req.cache["ha_services"]
 
 
 def ha_state_of(req: Request, sid: str) -> str | None:

@@ -52,7 +52,8 @@ class Request:
     token: Token
     params: dict[str, str]
     view: str
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # added to the envelope (e.g. `total`)
+    cache: dict[str, Any] = field(default_factory=dict)  # facts computed once per request
     _ha: Any = None
     _ha_loaded: bool = False
 

@@ -148,8 +148,9 @@ def task_status(req: Request, node: str, upid: str) -> dict[str, Any]:
             if task["status"] != "RUNNING":
                 row["exitstatus"] = task["status"]
             return row
-    raise ApiError(500, f"no such task '{upid}'") if upid.startswith("UPID:") else \
-        param_error({"upid": "unable to parse worker upid"})
+    if not upid.startswith("UPID:"):
+        raise param_error({"upid": "unable to parse worker upid"})
+    raise ApiError(500, f"no such task '{upid}'")
 
 
 @route("GET", "/nodes/{node}/ceph/status")
