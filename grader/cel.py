@@ -260,7 +260,11 @@ class CompiledExpr:
             return CelResult(False, f"the state document has no {exc.args[0]!r} here "
                                     "(a subsystem or field missing on this cluster)")
         except Exception as exc:
-            return CelResult(False, _first_line(exc))
+            text = _first_line(exc)
+            if text.startswith("No such overload"):
+                text = ("a value here is null or of another type than the expression expects "
+                        "(CEL: no such overload)")
+            return CelResult(False, text.split(". ")[0])
         if not isinstance(value, bool):
             return CelResult(False, f"the expression gave {value!r}, not true or false")
         return CelResult(value)

@@ -66,3 +66,10 @@ def test_as_cel_data_turns_the_state_document_into_plain_json():
     data = as_cel_data(state())
     assert data["cluster"]["nodes"][0]["online"] == 1
     assert data["ceph"] is None
+
+
+def test_a_type_mismatch_is_explained_in_one_short_sentence():
+    result = evaluate("state.cluster.name > 3")
+    assert not result.passed
+    assert result.error == ("a value here is null or of another type than the expression expects "
+                            "(CEL: no such overload)")

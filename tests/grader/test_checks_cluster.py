@@ -82,3 +82,9 @@ def test_node_online_fails_for_a_node_outside_the_cluster():
 def test_all_online_gives_partial_credit_per_online_node():
     outcome = run("node.all-online", state(cluster=cluster_data(nodes=3, online=2)))
     assert not outcome.passed and outcome.credit == 2 / 3
+
+
+def test_qdevice_configured_says_so_when_the_state_document_cannot_tell():
+    outcome = run("quorum.qdevice-configured", state(), host="192.168.1.20")
+    assert not outcome.passed
+    assert "does not report QDevices" in outcome.message or "no QDevice" in outcome.message
