@@ -135,8 +135,11 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send(status, reason, json.dumps(body).encode())
 
     def _body_params(self) -> dict[str, Any]:
-        length = int(self.headers.get("Content-Length") or 0)
-        if not length:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return {}
+        if length <= 0 or length > 1 << 20:
             return {}
         raw = self.rfile.read(length)
         if (self.headers.get("Content-Type") or "").startswith("application/json"):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from simlab import lab_cluster
 
 from simulator.api import PveApi, make_token
@@ -295,3 +297,25 @@ def test_bad_api_settings_are_refused_with_a_reason(raw: dict[str, Any], message
 
 def test_a_token_repr_never_shows_its_secret() -> None:
     assert "audit-secret" not in repr(make_token("grader@pve!ro", "audit-secret"))
+
+
+SEGMENTS = st.sampled_from(["nodes", "pve1", "pve9", "qemu", "lxc", "100", "200", "abc", "status", "current",
+                            "config", "snapshot", "tasks", "cluster", "ha", "resources", "vm:100", "groups",
+                            "rules", "storage", "local", "content", "..", "%2F", "", "UPID:x", "api2", "json"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "get"]),
+       segments=st.lists(SEGMENTS, max_size=7),
+       params=st.dictionaries(st.sampled_from(["type", "limit", "start", "source", "vmid", "since", "content",
+                                               "typefilter", "statusfilter", "errors", "userfilter"]),
+                              st.text(max_size=8) | st.integers() | st.booleans(), max_size=4),
+       token=st.sampled_from([AUDIT, ADMIN, BLIND, None, "PVEAPIToken=", "garbage"]))
+def test_any_request_gets_a_pve_answer_and_never_raises(method: str, segments: list[str], params: dict[str, Any],
+                                                        token: str | None) -> None:
+    api = api_for(lab_cluster())
+    before = api.cluster.to_json()
+    status, reason, body = api(method, "/" + "/".join(segments), params, token)
+    assert isinstance(status, int) and isinstance(reason, str) and "data" in body
+    assert (status == 200) == ("message" not in body)
+    assert api.cluster.to_json() == before
