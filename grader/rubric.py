@@ -283,8 +283,7 @@ def grade(state: Any, rubric: Rubric, *, probe_runner: ProbeRunner | None = None
     for item in rubric.order():
         failed = [r for r in item.requires if r in results and not results[r].passed]
         if failed:
-            titles = ", ".join(f"'{results[r].title}'" for r in failed)
-            outcome = Outcome.fail(f"requires {titles} to pass first")
+            outcome = Outcome.fail(f"requires {_names(item, [results[r] for r in failed])} to pass first")
         else:
             outcome = _evaluate(item, state, cel_data, probed, probe_runner, context)
         earned = round(item.points * outcome.credit, 4)
@@ -294,6 +293,15 @@ def grade(state: Any, rubric: Rubric, *, probe_runner: ProbeRunner | None = None
     points = round(sum(t.points for t in tests), 4)
     max_points = rubric.max_points
     return Report(round(points / max_points, 4) if max_points else 0.0, points, max_points, True, tests)
+
+
+def _names(item: Item, required: list[TestResult]) -> str:
+    """The required items by title; a hidden one is not named on an item a student may see more of."""
+    names = []
+    for test in required:
+        secret = test.visibility != "visible" and item.visibility != test.visibility
+        names.append("an item that is not shown yet" if secret else f"'{test.title}'")
+    return ", ".join(dict.fromkeys(names))
 
 
 def _evaluate(item: Item, state: Any, cel_data: dict[int, Any], probed: dict[tuple[str, ...], Any],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rubric_states import cluster_data, state
 
 from grader.cel import CelAuthoringError, CompiledExpr, as_cel_data
@@ -73,3 +75,18 @@ def test_a_type_mismatch_is_explained_in_one_short_sentence():
     assert not result.passed
     assert result.error == ("a value here is null or of another type than the expression expects "
                             "(CEL: no such overload)")
+
+PIECES = ["state", ".", "cluster", "nodes", "all", "exists", "(", ")", "n", ",", "n.online", "==", "1", "&&", "||",
+          "!", "'pve1'", "[", "]", "ha", "lrm", "size()", "guests", "vmid", "in", "has(", "true", "null", " "]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join) | st.text(max_size=40))
+def test_any_expression_either_compiles_or_is_an_authoring_error_and_never_raises_at_grade_time(source):
+    try:
+        compiled = CompiledExpr(source)
+    except CelAuthoringError:
+        return
+    result = compiled.evaluate(as_cel_data(state()))
+    assert isinstance(result.passed, bool)
+    assert result.passed or result.error is None or isinstance(result.error, str)

@@ -167,3 +167,9 @@ def test_a_not_gradable_report_has_no_score():
     report = Report.not_gradable("target unreachable", max_points=6)
     assert report.to_json() == {"score": 0.0, "points": 0.0, "max_points": 6, "gradable": False, "tests": [],
                                 "message": "target unreachable"}
+
+
+def test_a_visible_item_does_not_reveal_the_title_of_a_hidden_requirement():
+    items = [{**EXISTS, "visibility": "hidden"}, COUNT]
+    report = grade(standalone(), load_rubric(rubric(*items)))
+    assert report.test("three-nodes").message == "requires an item that is not shown yet to pass first"
