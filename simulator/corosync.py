@@ -93,7 +93,10 @@ class CorosyncConf:
         if self.qdevice:
             lines += ["  device {", "    model: net", "    net {",
                       f"      algorithm: {self.qdevice.algorithm}", f"      host: {self.qdevice.host}",
-                      "      tls: on", "    }", f"    votes: {self.qdevice.votes}", "  }"]
+                      "      tls: on", "    }"]
+            if self.qdevice.algorithm == "ffsplit":  # lms leaves votes to corosync-qdevice's default
+                lines.append(f"    votes: {self.qdevice.votes}")
+            lines.append("  }")
         lines += ["  provider: corosync_votequorum", "}", "", "totem {",
                   f"  cluster_name: {self.cluster_name}", f"  config_version: {self.config_version}",
                   "  interface {", "    linknumber: 0", "  }", "  ip_version: ipv4-6",

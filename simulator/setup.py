@@ -146,23 +146,17 @@ class SetupMixin:
                 raise fail(f"corosync: address '{ip}' already used on link ring0_addr by node '{entry.name}'")
             if nodeid is not None and entry.nodeid == nodeid:
                 raise fail(f"Nodeid {nodeid} already used by node '{entry.name}'")  # UNVERIFIED
-        if conf.qdevice is not None:
-            # UNVERIFIED: pvecm refuses to change the nodelist while a QDevice is configured.
-            raise fail("Cannot add node: QDevice configured, remove it first with 'pvecm qdevice remove'")
 
     def delete_node(self: Cluster, node: str, target: str, user: str = "root@pam") -> list[str]:
         """`pvecm delnode TARGET` run on `node`."""
         self.require_pmxcfs(node)
         conf = self.require_cluster_conf(node)
+        if target == node:
+            raise PveError("Cannot delete myself from cluster!")
         self.require_quorum(node)
         entry = conf.node_by_name_or_ip(target)
         if entry is None:
             raise PveError(f"Node/IP: {target} is not a known host of the cluster.")
-        if entry.name == node:
-            raise PveError("Cannot delete myself from cluster!")
-        if conf.qdevice is not None:
-            raise PveError("Cannot delete node: QDevice configured, remove it first "
-                           "with 'pvecm qdevice remove'")  # UNVERIFIED
         online = entry.name in self.partition_of(node)
         db = self.cfs_write_db(node)
         assert db.corosync is not None
@@ -192,22 +186,27 @@ class SetupMixin:
                      f"on {','.join(view.members)}")
         self.refresh_membership()
 
-    def qdevice_setup(self: Cluster, node: str, address: str, force: bool = False) -> list[str]:
-        conf = self.require_cluster_conf(node)
-        self.require_quorum(node)
-        if conf.qdevice is not None:
-            raise PveError("QDevice already configured!")
+    def _require_all_online(self: Cluster, node: str, conf: CorosyncConf) -> None:
         members = self.partition_of(node)
-        for entry in conf.by_nodeid():
+        for entry in sorted(conf.nodes.values(), key=lambda e: e.name):
             if entry.name not in members:
                 raise PveError(f"All nodes must be online! Node {entry.name} is offline, aborting.")
+
+    def qdevice_setup(self: Cluster, node: str, address: str, force: bool = False) -> list[str]:
+        """`pvecm qdevice setup ADDRESS` (checks in pvecm.pm's order)."""
+        conf = self.require_cluster_conf(node)
+        self._require_all_online(node, conf)
+        if conf.qdevice is not None and not force:
+            raise PveError("QDevice already configured!")
         if len(conf.nodes) % 2 == 1 and not force:
             raise PveError("Clusters with an odd node count are not officially supported!")
         host = self.resolve_host(address)
-        if host is None or host not in self.hosts or not self.link_up(node, host):
-            raise PveError(f"ssh: connect to host {address} port 22: No route to host")  # UNVERIFIED
-        if not self.hosts[host].qnetd:
-            raise PveError(f"corosync-qnetd is not installed on '{address}'")  # UNVERIFIED
+        if host is None or host not in self.hosts or not self.link_up(node, host) or not self.hosts[host].qnetd:
+            # UNVERIFIED: run_command's failure text when ssh-copy-id cannot reach / use the host.
+            raise PveError(f"command 'ssh-copy-id -i /root/.ssh/id_rsa root@{address}' failed: exit code 1")
+        if conf.qdevice is not None:
+            raise PveError("Qdevice already configured, must be removed before setting up new one!")
+        self.require_quorum(node)
         algorithm = "lms" if len(conf.nodes) % 2 == 1 else "ffsplit"
         votes = conf.node_votes() - 1 if algorithm == "lms" else 1
         db = self.cfs_write_db(node)
@@ -215,24 +214,33 @@ class SetupMixin:
         db.corosync.qdevice = QDeviceConf(address, algorithm, votes)
         db.corosync.config_version += 1
         self.refresh_membership()
-        # UNVERIFIED: condensed; the real command also shows ssh-copy-id and certutil output.
-        lines = ["INFO: initializing qnetd server", "", "INFO: copying CA cert and initializing on all nodes", "",
-                 "INFO: generating cert request", "", "INFO: copying exported cert request to qnetd server", "",
-                 "INFO: add QDevice to cluster configuration", ""]
-        for entry in conf.by_nodeid():
-            lines.append(f"INFO: start and enable corosync qdevice daemon on node '{entry.name}'...")
-        lines.append("Reloading corosync configuration")
         self.log.add(self.clock.now, node, "sim", f"{node}: QDevice {address} added ({algorithm})")
-        return lines
+        return self._qdevice_setup_lines(conf)
 
-    def qdevice_remove(self: Cluster, node: str) -> None:
+    @staticmethod
+    def _qdevice_setup_lines(conf: CorosyncConf) -> list[str]:
+        # pvecm.pm's own INFO lines (each printed after a blank line); the certutil, scp and
+        # systemctl output between them is left out (UNVERIFIED: cfgtool -R's two lines).
+        lines = []
+        for step in ("initializing qnetd server", "copying CA cert and initializing on all nodes",
+                     "generating cert request", "copying exported cert request to qnetd server",
+                     "sign and export cluster cert", "copy exported CRT", "import certificate",
+                     "copy and import pk12 cert to all nodes", "add QDevice to cluster configuration"):
+            lines += ["", f"INFO: {step}"]
+        for entry in sorted(conf.nodes.values(), key=lambda e: e.name):
+            lines += ["", f"INFO: start and enable corosync qdevice daemon on node '{entry.name}'..."]
+        return [*lines, "Reloading corosync.conf...", "Done"]
+
+    def qdevice_remove(self: Cluster, node: str) -> list[str]:
         conf = self.require_cluster_conf(node)
-        self.require_quorum(node)
+        self._require_all_online(node, conf)
         if conf.qdevice is None:
             raise PveError("No QDevice configured!")
+        self.require_quorum(node)
         db = self.cfs_write_db(node)
         assert db.corosync is not None
         db.corosync.qdevice = None
         db.corosync.config_version += 1
         self.log.add(self.clock.now, node, "sim", f"{node}: QDevice removed")
         self.refresh_membership()
+        return ["Reloading corosync.conf...", "Done", "", "Removed Qdevice."]

@@ -8,6 +8,7 @@ apiver, and the interactive password / fingerprint prompts.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from simulator.cli import Context, register_command
@@ -107,9 +108,14 @@ def _qdevice(ctx: Context, args: list[str]) -> str:
                                  [s.usage for s in QDEVICE_SPECS.values()])
     positional, options = parse(QDEVICE_SPECS[args[0]], args[1:])
     if args[0] == "setup":
-        return "\n".join(ctx.cluster.qdevice_setup(ctx.node, positional[0], options.get("force", False)))
-    ctx.cluster.qdevice_remove(ctx.node)
-    return ""
+        address = positional[0]
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise param_error(QDEVICE_SPECS["setup"], "address",
+                              "invalid format - value does not look like a valid IP address") from None
+        return "\n".join(ctx.cluster.qdevice_setup(ctx.node, address, options.get("force", False)))
+    return "\n".join(ctx.cluster.qdevice_remove(ctx.node))
 
 
 register_command("pvecm", pvecm)

@@ -168,6 +168,9 @@ def test_pvecm_status_with_a_qdevice_shows_the_qdevice_column_and_row() -> None:
                              "vmid: type check ('integer') failed - got 'abc'\nqm start <vmid> [OPTIONS]"),
     ("pve1", "qm start 100 --bogus", "Unknown option: bogus\n400 unable to parse option\n"
                                      "qm start <vmid> [OPTIONS]"),
+    ("pve1", "pvecm qdevice setup qnetd", "400 Parameter verification failed.\n"
+     "address: invalid format - value does not look like a valid IP address\n"
+     "pvecm qdevice setup <address> [OPTIONS]"),
     ("pve1", "pvecm create this-name-is-too-long", "400 Parameter verification failed.\n"
      "clustername: value may only be 15 characters long\npvecm create <clustername> [OPTIONS]"),
 ])
