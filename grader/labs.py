@@ -121,6 +121,11 @@ class LabSpec(BaseModel):
     def title(self) -> str:
         return self.meta.title
 
+    @property
+    def scenario_nodes(self) -> list[str]:
+        """The PVE nodes of the initial cluster, in scenario order (the console starts on the first)."""
+        return _scenario_nodes(self.scenario)
+
 
 def load_labs(folder: str | Path) -> list[LabSpec]:
     """Every lab under `folder` (each subfolder with a lab.yaml), ordered by number; all errors at once."""

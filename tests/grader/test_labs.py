@@ -169,3 +169,7 @@ def test_the_instructor_docs_list_every_named_check():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "labs.md").read_text()
     missing = [check_id for check_id in all_checks() if f"| `{check_id}` |" not in docs]
     assert missing == []
+
+
+def test_a_lab_knows_the_nodes_of_its_initial_cluster():
+    assert {lab.id: lab.scenario_nodes for lab in ALL_LABS}["quorum"] == ["pve1", "pve2"]
