@@ -172,6 +172,8 @@ def load_lab(folder: str | Path) -> LabSpec:
     scenario = _scenario(folder, read("scenario.yaml"), problems)
     rubric_data, rubric = _rubric(folder, read("rubric.yaml"), meta, problems)
     nodes = _scenario_nodes(scenario)
+    if rubric is not None and scenario is not None:
+        _probe_machines(folder, meta, rubric, scenario, problems)
     solution_text = read("solution")
     solution = parse_commands(solution_text, folder / "solution", nodes, problems) if solution_text else []
     if solution_text is not None and not solution:
@@ -267,6 +269,24 @@ def _rubric(folder: Path, text: str | None, meta: LabMeta | None,
         problems.append(f"{label}: behaviour probes run on simulated clusters only; "
                         "set targets: [simulated] in lab.yaml or drop the probes")
     return data, rubric
+
+
+def _probe_machines(folder: Path, meta: LabMeta | None, rubric: Rubric, scenario: dict[str, Any],
+                    problems: list[str]) -> None:
+    """Probe steps may only name machines of the scenario (or `{node_of:N}`)."""
+    topology = scenario.get("topology") or {}
+    hosts = [str(h["name"]) for h in topology.get("hosts") or []] or (["qnetd"] if not topology.get("nodes") else [])
+    machines = set(_scenario_nodes(scenario)) | set(hosts)
+    label = f"lab {meta.id if meta else folder.name}: {folder / 'rubric.yaml'}"
+    for item in rubric.items:
+        for step in item.probe.steps if item.probe else []:
+            verb, *args = step.split()
+            names = {"power": args[:1], "network": args[:1], "crash": args[:1], "link": args[:2],
+                     "partition": re.split(r"[,|]", args[0]) if args else []}.get(verb, [])
+            for name in names:
+                if name and not name.startswith("{node_of:") and name != "heal" and name not in machines:
+                    problems.append(f"{label}: item '{item.id}': probe.steps: '{step}' names '{name}', "
+                                    f"which is not in the scenario ({', '.join(sorted(machines))})")
 
 
 def parse_commands(text: str, path: Path, nodes: list[str], problems: list[str]) -> list[Command]:

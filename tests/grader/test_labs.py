@@ -173,3 +173,10 @@ def test_the_instructor_docs_list_every_named_check():
 
 def test_a_lab_knows_the_nodes_of_its_initial_cluster():
     assert {lab.id: lab.scenario_nodes for lab in ALL_LABS}["quorum"] == ["pve1", "pve2"]
+
+
+def test_a_probe_step_naming_a_machine_outside_the_scenario_is_refused(tmp_path):
+    folder = tmp_path / "quorum"
+    shutil.copytree(LABS / "quorum", folder)
+    edit(folder / "rubric.yaml", '"power pve2 off", "delay 30"]', '"power pve3 off", "delay 30"]')
+    assert "item 'survives-pve2-loss': probe.steps: 'power pve3 off' names 'pve3'" in load_error(folder)
