@@ -67,7 +67,7 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
         self.cut_links: set[tuple[str, str]] = set()
         self.dbs: dict[str, CfsDb] = {}
         self.views: dict[str, QuorumView] = {}
-        self.ring_seq = 0x1a0
+        self.ring_seq = 1  # a fresh cluster's first ring is 1.5, then 1.9 ... as on real nodes
         self.split_brains: list[dict[str, Any]] = []
         self.split_brain_active: set[str] = set()
         self.next_id = 1

