@@ -54,3 +54,13 @@ def disks_on(state: StateDoc, *, vmid: int, storage: str) -> Outcome:
     if not guest.disks or elsewhere:
         return Outcome.fail(f"{guest.sid}: {', '.join(elsewhere) or 'no disks'}; expected every disk on {storage}")
     return Outcome.ok(f"every disk of {guest.sid} is on {storage}")
+
+
+@check("guest.none-on")
+def none_on(state: StateDoc, *, node: str) -> Outcome:
+    """No guest (VM or container) is on `node`, e.g. before its maintenance."""
+    left = [g.sid for g in state.guests_on(node)]
+    if left:
+        return Outcome.fail(f"{', '.join(left)} {'is' if len(left) == 1 else 'are'} still on {node}; "
+                            "migrate every guest away first (qm migrate --online / pct migrate --restart)")
+    return Outcome.ok(f"no guest is on {node}")

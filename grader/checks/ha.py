@@ -140,3 +140,27 @@ def resource_where_rules_allow(state: StateDoc, *, sid: str) -> Outcome:
             return Outcome.fail(f"{sid} runs on {resource.node} although {label} prefers {preferred}, "
                                 "which is online")
     return Outcome.ok(f"{sid} is started on {resource.node}, as {label} allows")
+
+
+@check("ha.no-errors")
+def no_errors(state: StateDoc) -> Outcome:
+    """No HA resource is in the `error` state."""
+    broken = [r.sid for r in state.ha.resources if r.crm_state == "error"]
+    if broken:
+        first = broken[0]
+        return Outcome.fail(f"{', '.join(broken)} in error state: ha-manager set {first} --state disabled, "
+                            f"fix the cause, then ha-manager set {first} --state started")
+    return Outcome.ok("no HA resource is in error")
+
+
+@check("ha.lrm-state")
+def lrm_state(state: StateDoc, *, node: str, lrm: str = "active") -> Outcome:
+    """The LRM of `node` is in state `lrm` as `ha-manager status` shows it (active, idle, maintenance mode...)."""
+    actual = state.ha.lrm_state(node)
+    if actual is None:
+        return Outcome.fail(f"HA reports no LRM on {node} (is it a cluster member?)")
+    if actual != lrm:
+        extra = (f" (try: ha-manager crm-command node-maintenance disable {node})"
+                 if actual == "maintenance mode" else "")
+        return Outcome.fail(f"the LRM of {node} is '{actual}', expected '{lrm}'{extra}")
+    return Outcome.ok(f"the LRM of {node} is {lrm}")

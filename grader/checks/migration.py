@@ -47,3 +47,25 @@ def online_done(state: StateDoc, *, vmid: int, to: str, user: str | None = None,
         return Outcome.fail(f"VM {vmid} was stopped or started during the lab ({kinds}): that is an offline "
                             f"migration; migrate it while it runs with qm migrate {vmid} {to} --online")
     return Outcome.ok(f"VM {vmid} was live-migrated to {to}")
+
+
+@check("migration.done")
+def done(state: StateDoc, *, vmid: int, to: str, running: bool | None = None, user: str | None = None,
+         window_start: int | None = None, window_end: int | None = None) -> Outcome:
+    """Guest `vmid` (VM or container) was migrated to `to` by the student's user in the lab window, online
+    or not; with `running`, it must (or must not) be running there now."""
+    guest = state.guest(vmid)
+    if guest is None:
+        return Outcome.fail(f"guest {vmid} does not exist")
+    tool = "qm" if guest.type == "qemu" else "pct"
+    hint = f"try: {tool} migrate {vmid} {to}" + (" --restart" if tool == "pct" and guest.status == "running" else "")
+    moved, why = provenance(state, ["qmigrate", "vzmigrate", "hamigrate", "harelocate"], str(vmid), user,
+                            window_start, window_end, label=f"migration task for {guest.sid}")
+    if not moved:
+        return Outcome.fail(f"{why} ({hint})")
+    if guest.node != to:
+        return Outcome.fail(f"{guest.sid} is on {guest.node}, expected on {to} ({hint})")
+    if running is not None and (guest.status == "running") != running:
+        want = "running" if running else "stopped"
+        return Outcome.fail(f"{guest.sid} is {guest.status} on {to}, expected {want}")
+    return Outcome.ok(f"{guest.sid} was migrated to {to}")

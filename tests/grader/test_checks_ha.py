@@ -88,3 +88,16 @@ def test_resource_in_group_or_rule_checks_the_priority_order():
     assert run("ha.resource-in-group-or-rule", doc, sid="vm:100", order=["pve1", "pve2"]).passed
     outcome = run("ha.resource-in-group-or-rule", doc, sid="vm:100", order=["pve2", "pve1"])
     assert not outcome.passed and "pve2 must be preferred" in outcome.message
+
+
+def test_no_errors_explains_the_way_out_of_the_error_state():
+    outcome = run("ha.no-errors", state(ha=ha([ha_resource("vm:100", crm_state="error")])))
+    assert not outcome.passed and "ha-manager set vm:100 --state disabled" in outcome.message
+    assert run("ha.no-errors", state(ha=ha([ha_resource("vm:100")]))).passed
+
+
+def test_lrm_state_points_out_a_node_left_in_maintenance():
+    doc = state(ha={**ha([]), "lrm": {"pve1": "active", "pve2": "maintenance mode"}})
+    assert run("ha.lrm-state", doc, node="pve1").passed
+    outcome = run("ha.lrm-state", doc, node="pve2")
+    assert not outcome.passed and "node-maintenance disable pve2" in outcome.message

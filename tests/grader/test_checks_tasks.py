@@ -75,3 +75,21 @@ def test_online_migration_fails_when_the_vm_is_still_on_the_source():
     doc = state(guests=[guest(100, "pve1")], tasks=[task("qmigrate", "100", status="migration aborted")])
     outcome = run("migration.online-done", doc, vmid=100, to="pve2", **WINDOW)
     assert not outcome.passed
+
+
+def test_migration_done_accepts_a_restart_mode_container_migration_by_the_student():
+    ct = {**guest(300, "pve2"), "type": "lxc", "disks": [{"key": "rootfs", "storage": "local-lvm"}]}
+    doc = state(guests=[ct], tasks=[task("vzmigrate", "300")])
+    assert run("migration.done", doc, vmid=300, to="pve2", running=True, **WINDOW).passed
+
+
+def test_migration_done_suggests_restart_mode_for_a_running_container():
+    ct = {**guest(300, "pve1"), "type": "lxc"}
+    outcome = run("migration.done", state(guests=[ct]), vmid=300, to="pve2", **WINDOW)
+    assert not outcome.passed and "pct migrate 300 pve2 --restart" in outcome.message
+
+
+def test_none_on_lists_the_guests_left_on_the_node():
+    outcome = run("guest.none-on", state(guests=[guest(100, "pve1"), guest(101, "pve2")]), node="pve1")
+    assert not outcome.passed and "vm:100 is still on pve1" in outcome.message
+    assert run("guest.none-on", state(guests=[guest(101, "pve2")]), node="pve1").passed
