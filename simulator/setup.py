@@ -13,6 +13,7 @@ prompt (a join always authenticates).
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 from simulator.corosync import CorosyncConf, NodeEntry, QDeviceConf, setexpected_valid
@@ -25,6 +26,12 @@ NO_CONF = ("Error: Corosync config '/etc/pve/corosync.conf' does not exist - "
            "is this node part of a cluster?")
 CONF_EXISTS = "cluster config '/etc/pve/corosync.conf' already exists"
 NO_COROSYNC = "Cannot initialize CMAP service"
+
+
+def node_fingerprint(node: str) -> str:
+    """A stable stand-in for the SHA256 fingerprint of the node's pve-ssl certificate."""
+    digest = hashlib.sha256(f"pve-ssl:{node}".encode()).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, 64, 2))
 
 
 class SetupMixin:
@@ -80,20 +87,18 @@ class SetupMixin:
         return errors
 
     def join_cluster(self: Cluster, node: str, host: str, user: str = "root@pam", votes: int = 1,
-                     nodeid: int | None = None, force: bool = False) -> list[str]:
+                     nodeid: int | None = None, force: bool = False, fingerprint: str | None = None) -> list[str]:
         """`pvecm add HOST` run on the joining node; PveError carries the printed lines."""
         self.require_pmxcfs(node)
-        lines: list[str] = []
+        # UNVERIFIED: the password prompt is answered for the student (shown as asterisks).
+        lines = [f"Please enter superuser (root) password for '{host}': ********"]
         errors = self._joinable_errors(node)
         if errors:
             lines += ["detected the following error(s):", *[f"* {e}" for e in errors]]
             if not force:
                 raise PveError("\n".join([*lines, "Check if node may join a cluster failed!"]))
             lines.append("WARNING : detected error but forced to continue!")  # UNVERIFIED wording
-        # UNVERIFIED: the password prompt is answered for the student (shown as asterisks).
-        lines += [f"Please enter superuser (root) password for '{host}': ********",
-                  f"Establishing API connection with host '{host}'"]
-        target = self._join_target(node, host, lines)
+        target = self._join_login(node, host, fingerprint, lines)
         lines += ["Login succeeded.", "check cluster join API version",
                   f"No cluster network links passed explicitly, fallback to local node IP "
                   f"'{self.nodes[node].ip}'", "Request addition of this node"]
@@ -117,6 +122,18 @@ class SetupMixin:
         self.log.add(self.clock.now, node, "sim", f"{node}: joined cluster '{conf.cluster_name}' via {target}")
         self._start_corosync(node)
         return lines
+
+    def _join_login(self: Cluster, node: str, host: str, fingerprint: str | None, lines: list[str]) -> str:
+        lines.append(f"Establishing API connection with host '{host}'")
+        target = self._join_target(node, host, lines)
+        if fingerprint is None:
+            lines += [f"The authenticity of host '{host}' can't be established.",
+                      f"X509 SHA256 key fingerprint is {node_fingerprint(target)}.",
+                      "Are you sure you want to continue connecting (yes/no)? yes"]
+        elif fingerprint.upper() != node_fingerprint(target):
+            # UNVERIFIED: PVE::APIClient::LWP's refusal of a pinned fingerprint that does not match.
+            raise PveError("\n".join([*lines, f"500 Can't connect to {host}:8006 (fingerprint mismatch)"]))
+        return target
 
     def _join_target(self: Cluster, node: str, host: str, lines: list[str]) -> str:
         target = self.resolve_host(host)

@@ -61,7 +61,8 @@ def _create(ctx: Context, positional: list[str], options: dict) -> str:
 
 def _add(ctx: Context, positional: list[str], options: dict) -> str:
     lines = ctx.cluster.join_cluster(ctx.node, positional[0], ctx.user, options.get("votes", 1),
-                                     options.get("nodeid"), options.get("force", False))
+                                     options.get("nodeid"), options.get("force", False),
+                                     options.get("fingerprint"))
     return "\n".join(lines)
 
 

@@ -12,7 +12,8 @@ def test_a_node_with_guests_cannot_join_a_cluster() -> None:
     cluster.run("pve1", "pvecm create lab")
     cluster.run("pve2", "qm create 100")
     result = cluster.run("pve2", "pvecm add 192.168.1.11")
-    assert result.output == ("detected the following error(s):\n* this host already contains virtual guests\n"
+    assert result.output == ("Please enter superuser (root) password for '192.168.1.11': ********\n"
+                             "detected the following error(s):\n* this host already contains virtual guests\n"
                              "Check if node may join a cluster failed!")
     assert cluster.conf_of("pve2") is None
 
