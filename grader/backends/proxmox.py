@@ -7,8 +7,9 @@ their own block (listing `127.0.0.0/8` allows loopback, `0.0.0.0/0` does
 not). TLS is verified (system CAs or a given CA file), or the peer
 certificate's SHA-256 fingerprint is checked against a pinned one by urllib3
 itself on every new connection, or (opt-out) not verified. The client then
-connects to the address it checked (pinned / opt-out modes), so a DNS answer
-cannot change between the check and the connection.
+connects to the address it checked (with the host name kept for SNI and
+certificate checks), so a DNS answer cannot change between the check and
+the connection.
 
 Errors come out as the three of grader.backends, with messages for people.
 The token secret is only ever handed to proxmoxer's auth object: it is in no
@@ -129,15 +130,20 @@ class _TlsAdapter(HTTPAdapter):
     certificate's SHA-256 against the pin on every new connection.
     """
 
-    def __init__(self, context: ssl.SSLContext, fingerprint: str | None = None) -> None:
+    def __init__(self, context: ssl.SSLContext, fingerprint: str | None = None,
+                 server_hostname: str | None = None) -> None:
         self.context = context
         self.fingerprint = fingerprint
+        self.server_hostname = server_hostname
         super().__init__(pool_connections=1, pool_maxsize=POOL_SIZE)
 
     def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self.context
         if self.fingerprint:
             kwargs["assert_fingerprint"] = self.fingerprint
+        if self.server_hostname:
+            # We connect to the address we checked; SNI and certificate checks still use the name.
+            kwargs["server_hostname"] = self.server_hostname
         super().init_poolmanager(connections, maxsize, block, **kwargs)
 
 
@@ -156,6 +162,14 @@ def _tls_context(spec: TargetSpec) -> ssl.SSLContext:
 
         context.load_verify_locations(certifi.where())
     return context
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def peer_fingerprint(address: str, port: int, timeout: float = 5.0) -> str | None:
@@ -192,9 +206,9 @@ class ProxmoxClient:
             raise TargetUnavailable("the token id must look like USER@REALM!TOKENNAME")
         self.spec = spec
         self.address = check_host(spec.host, spec.port, networks)
-        connect_to = spec.host if spec.tls_mode == "verify" else self.address
-        if ":" in connect_to and not connect_to.startswith("["):
-            connect_to = f"[{connect_to}]"
+        connect_to = f"[{self.address}]" if ":" in self.address else self.address
+        name = spec.host.strip("[]")
+        server_hostname = None if _is_address(name) or spec.tls_mode != "verify" else name
         try:
             context = _tls_context(spec)
         except (OSError, ssl.SSLError):
@@ -204,7 +218,8 @@ class ProxmoxClient:
                               token_value=spec.token_secret, verify_ssl=spec.tls_mode == "verify",
                               timeout=spec.timeout)
         session = self.api._store["session"]
-        session.mount("https://", _TlsAdapter(context, spec.pinned_hex if spec.tls_mode == "pinned" else None))
+        session.mount("https://", _TlsAdapter(context, spec.pinned_hex if spec.tls_mode == "pinned" else None,
+                                              server_hostname))
 
     @classmethod
     def for_target(cls, target: Any, *, secret: str) -> ProxmoxClient:

@@ -215,3 +215,13 @@ def test_the_token_secret_never_appears_in_errors_reprs_logs_or_evidence(served:
     seen += [record.getMessage() for record in caplog.records]
     assert len(seen) > 10
     assert not [text for text in seen if TOKEN_SECRET in text]
+
+
+def test_verification_by_host_name_connects_to_the_checked_address(served: Served) -> None:
+    loopback = [ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128")]
+    client = ProxmoxClient(spec_for(served, host="localhost", tls_mode="verify", ca_file=served.ca_file),
+                           networks=loopback)
+    assert client.address in ("127.0.0.1", "::1")
+    assert "localhost" not in client.api._store["base_url"]
+    if client.address == "127.0.0.1":  # the server listens on IPv4 only
+        assert client.get("/version")["release"] == "9.1"
