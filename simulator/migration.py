@@ -12,27 +12,18 @@ Leaves out: bandwidth limits, replication, conntrack state, mapped devices.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
 from simulator.errors import NO_QUORUM, PveError
 from simulator.guests import Guest
+from simulator.migration_log import Plan, completion_lines, stamp
 from simulator.tasks import Task
 
 if TYPE_CHECKING:
     from simulator.cluster import Cluster
 
-# UNVERIFIED model constants: 1 GiB/s for RAM, 200 MiB/s for disks, 2 s setup, 5 s CT shutdown.
-RAM_MIB_PER_S = 1024.0
-DISK_MIB_PER_S = 200.0
-SETUP_S = 2.0
-CT_SHUTDOWN_S = 5.0
 # UNVERIFIED: what the worker's ssh probe reports when the target is unreachable.
 NO_SSH = "Can't connect to destination address using public key"
-
-
-def stamp(wall: int) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(wall))
 
 
 def duration_text(seconds: float) -> str:
@@ -105,51 +96,50 @@ class MigrationMixin:
     def _run_migration_worker(self: Cluster, task: Task, guest: Guest, node: str, target: str,
                               running: bool, with_local_disks: bool, mapping: dict[str, str]) -> None:
         now = self.clock.wall()
-        label = guest.label
-        task.log.append(f"{stamp(now)} starting migration of {label} to node '{target}' "
+        if guest.type == "lxc" and running:
+            task.log.append(f"{stamp(now)} shutdown CT {guest.vmid}")
+        task.log.append(f"{stamp(now)} starting migration of {guest.label} to node '{target}' "
                         f"({self.nodes[target].ip})")
-        error, local_gib = self._worker_checks(task, guest, node, target, running, with_local_disks, now)
+        error, local = self._worker_checks(task, guest, node, target, running, with_local_disks, now)
         if error is not None:
             self._abort_migration(task, guest.vmid, node, error, 0.0)
             return
-        seconds = SETUP_S + local_gib * 1024 / DISK_MIB_PER_S
         if guest.type == "qemu" and running:
-            seconds += guest.memory_mib / RAM_MIB_PER_S
             task.log.append(f"{stamp(now)} starting VM {guest.vmid} on remote node '{target}'")
-            task.log.append(f"{stamp(now)} start migrate command to unix:/run/qemu-server/{guest.vmid}.migrate")
         elif guest.type == "lxc" and running:
-            seconds += CT_SHUTDOWN_S
-            task.log.append(f"{stamp(now)} shutdown CT {guest.vmid}")
             self.nodes[node].set_running(guest.vmid, False)
-        self.schedule(seconds, "migration", {
+        plan = Plan(guest.vmid, guest.type, running, guest.memory_mib, local)
+        self.schedule(plan.total_seconds, "migration", {
             "upid": task.upid, "vmid": guest.vmid, "source": node, "target": target,
-            "running": running, "mapping": mapping, "started": self.clock.now})
+            "running": running, "mapping": mapping, "started": self.clock.now,
+            "plan": [plan.guest_type, plan.memory_mib, [list(d) for d in plan.local_disks]]})
 
     def _worker_checks(self: Cluster, task: Task, guest: Guest, node: str, target: str, running: bool,
-                       with_local_disks: bool, now: int) -> tuple[str | None, float]:
+                       with_local_disks: bool, now: int) -> tuple[str | None, list[tuple[str, str, float]]]:
         if not self._same_partition(node, target):
-            return NO_SSH, 0.0
+            return NO_SSH, []
         devices = guest.local_devices()
         if devices:
-            return f"can't migrate VM which uses local devices: {', '.join(devices)}", 0.0
+            return f"can't migrate VM which uses local devices: {', '.join(devices)}", []
         db = self.db_of(node)
-        local_gib = 0.0
+        local: list[tuple[str, str, float]] = []
+        what = "local disk" if guest.type == "qemu" else "local volume"
+        where = "attached" if (running and guest.type == "qemu") else "in current VM config"
         for disk in guest.disks():
             storage = db.storage.get(disk.storage)
             if disk.cdrom:
                 if storage is not None and not storage.shared:
-                    return "can't migrate local cdrom drive", 0.0
+                    return "can't migrate local cdrom drive", []
                 continue
             if storage is not None and storage.shared:
                 continue
-            task.log.append(f"{stamp(now)} found local disk '{disk.volid}' "
-                            f"({'attached' if guest.type == 'qemu' else 'in current config'})")
-            local_gib += disk.size_gib
+            task.log.append(f"{stamp(now)} found {what} '{disk.volid}' ({where})")
+            local.append((disk.key, disk.volid, disk.size_gib))
             if running and guest.type == "qemu" and not with_local_disks:
                 task.log.append(f"{stamp(now)} can't live migrate attached local disks without "
                                 f"with-local-disks option")
-                return "can't migrate VM - check log", 0.0
-        return None, local_gib
+                return "can't migrate VM - check log", []
+        return None, local
 
     def _same_partition(self: Cluster, a: str, b: str) -> bool:
         if not (self.nodes[a].power and self.nodes[b].power):
@@ -179,13 +169,16 @@ class MigrationMixin:
         writable = self._writable_guest(source, guest, NO_QUORUM)
         writable.node = target
         writable.config.pop("lock", None)
+        before = {d.key: d.volid for d in writable.disks()}
         self._remap_disks(writable, data["mapping"])
+        remap = {before[d.key]: d.volid for d in writable.disks() if d.key in before}
         self.nodes[source].set_running(vmid, False)
         if data["running"]:
             self.nodes[target].set_running(vmid, True)
         end = self.clock.wall()
-        if writable.type == "lxc" and data["running"]:
-            task.log.append(f"{stamp(end)} start container on target node")
+        guest_type, memory, disks = data["plan"]
+        plan = Plan(vmid, guest_type, bool(data["running"]), int(memory), [tuple(d) for d in disks])
+        task.log.extend(completion_lines(plan, self.clock.wall(float(data["started"])), target, remap))
         task.log.append(f"{stamp(end)} migration finished successfully (duration {duration_text(elapsed)})")
         task.finish(end)
         self.log.add(self.clock.now, source, "sim", f"{source}: {writable.label} migrated to {target}")
