@@ -37,7 +37,7 @@ from simulator.api.auth import make_token, parse_token_spec
 from simulator.api.faults import MODES, Faults
 from simulator.api.handler import PveApi
 from simulator.api.routes import normalise
-from simulator.api.settings import ApiSettings
+from simulator.api.settings import ApiSettings, store
 
 
 def make_certificate(host: str) -> tuple[bytes, bytes, str]:
@@ -256,11 +256,16 @@ def _load(args: argparse.Namespace) -> tuple[Any, ApiSettings]:
     cluster = scenario_cluster(data)
     if settings.node is not None and settings.node not in cluster.nodes:
         raise ValueError(f"--node: no node '{settings.node}' in the scenario")
+    store(cluster, ApiSettings(settings.version, [], settings.node))
     return cluster, settings
 
 
 def scenario_cluster(data: dict[str, Any]) -> Any:
-    """The scenario's cluster after its steps; `ha: true` runs the HA stack on it first."""
+    """The scenario's cluster after its steps; `ha: true` runs the HA stack on it first.
+
+    The scenario's `api:` version and point of view (not its tokens) are stored
+    with the cluster, so an in-process client sees the same PVE version.
+    """
     from simulator.cluster import Cluster
     from simulator.scenario import ScenarioError, build
 
@@ -270,6 +275,8 @@ def scenario_cluster(data: dict[str, Any]) -> Any:
         cluster = build(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"scenario: {exc}") from None
+    declared = ApiSettings.from_json(data.get("api"))
+    store(cluster, ApiSettings(declared.version, [], declared.node))
     if data.get("ha"):
         from simulator.ha.cluster_ha import install
 

@@ -225,3 +225,15 @@ def test_verification_by_host_name_connects_to_the_checked_address(served: Serve
     assert "localhost" not in client.api._store["base_url"]
     if client.address == "127.0.0.1":  # the server listens on IPv4 only
         assert client.get("/version")["release"] == "9.1"
+
+
+def test_a_pve_8_cluster_collected_both_ways_gives_equal_documents() -> None:
+    from simserve import LAB_SCENARIO
+
+    scenario = "api: {version: 8}\n" + LAB_SCENARIO.replace(
+        "  - run: ha-manager rules add node-affinity keep-web --resources vm:100 --nodes pve1:2,pve2\n", "")
+    with serve(scenario=scenario) as served8:
+        remote, _ = collect(ProxmoxClient(spec_for(served8), networks=LOOPBACK))
+    local, _ = collect(SimulatorClient(scenario_cluster(load(served8.scenario))))
+    assert remote.pve.major == 8 and remote.ha.rules == [] and remote.ha.groups == []
+    assert remote.comparable() == local.comparable()
