@@ -8,6 +8,7 @@ median wall-clock time of:
   quorum     recompute membership + quorum after a network partition (and heal)
   status     one `pvecm status` command line, parsed and formatted
   migrate    one online migration (shared storage) from start to completion
+  fork       the first /etc/pve write after a partition (pmxcfs copy-on-write of 2,000 guest configs)
   save       Cluster.to_json() + json.dumps
   restore    json.loads + Cluster.from_json
 and the size of the saved document. Not a test: figures, not assertions.
@@ -71,6 +72,16 @@ def measure(nodes: int, guests: int, repeat: int) -> dict[str, float]:
         assert task.status == "OK", task.log
 
     migrate_ms = median_ms(migrate, repeat)
+
+    majority = [names[: nodes // 2 + 1], names[nodes // 2 + 1:]]
+
+    def fork() -> None:
+        cluster.partition(majority)
+        result = cluster.run(names[0], "qm set 100 --memory 1024")
+        assert result.ok, result.output
+        cluster.heal()
+
+    fork_ms = median_ms(fork, repeat)
     text = ""
 
     def save() -> None:
@@ -79,7 +90,7 @@ def measure(nodes: int, guests: int, repeat: int) -> dict[str, float]:
 
     save_ms = median_ms(save, repeat)
     restore_ms = median_ms(lambda: Cluster.from_json(json.loads(text)), repeat)
-    return {"quorum": quorum, "status": status, "migrate": migrate_ms, "save": save_ms,
+    return {"quorum": quorum, "status": status, "migrate": migrate_ms, "fork": fork_ms, "save": save_ms,
             "restore": restore_ms, "size_kib": len(text) / 1024}
 
 
@@ -89,12 +100,14 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     print(f"simulator scale, {args.guests} guests, median of {args.repeat} runs (milliseconds)")
-    header = f"{'nodes':>5} {'quorum':>8} {'status':>8} {'migrate':>8} {'save':>8} {'restore':>8} {'doc KiB':>8}"
+    header = (f"{'nodes':>5} {'quorum':>8} {'status':>8} {'migrate':>8} {'fork':>8} {'save':>8} {'restore':>8} "
+              f"{'doc KiB':>8}")
     print(header)
     print("-" * len(header))
     for nodes in (4, 8, 16, 32):
         r = measure(nodes, args.guests, args.repeat)
-        print(f"{nodes:>5} {r['quorum']:>8.3f} {r['status']:>8.3f} {r['migrate']:>8.3f} {r['save']:>8.2f} "
+        print(f"{nodes:>5} {r['quorum']:>8.3f} {r['status']:>8.3f} {r['migrate']:>8.3f} {r['fork']:>8.2f} "
+              f"{r['save']:>8.2f} "
               f"{r['restore']:>8.2f} {r['size_kib']:>8.0f}")
     return 0
 
