@@ -150,7 +150,7 @@ def test_the_check_labs_command_prints_the_table_and_succeeds(capsys):
 
     call_command("check_labs", "--lab", "build-cluster")
     out = capsys.readouterr().out
-    assert "build-cluster  solution" in out and "all 6 self-test cases pass" in out
+    assert "build-cluster  solution" in out and "all 7 self-test cases pass" in out
 
 
 def test_the_check_labs_command_fails_when_a_mutant_is_not_caught(tmp_path):
@@ -159,7 +159,7 @@ def test_the_check_labs_command_fails_when_a_mutant_is_not_caught(tmp_path):
     shutil.copytree(LABS / "build-cluster", tmp_path / "build-cluster")
     (tmp_path / "build-cluster" / "mutants" / "harmless.txt").write_text(
         "# fails: cluster-name\n" + (LABS / "build-cluster" / "solution").read_text())
-    with pytest.raises(CommandError, match="1 of 7 self-test cases failed"):
+    with pytest.raises(CommandError, match="1 of 8 self-test cases failed"):
         call_command("check_labs", str(tmp_path))
 
 
