@@ -35,7 +35,12 @@ def test_a_student_answers_a_checkpoint_and_sees_the_feedback(page, week6_loaded
     page.get_by_role("link", name=re.compile(r"^2\. Quorum")).first.click()
     page.wait_for_url("**/week6/sections/w6-quorum/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("2. Quorum")
-    assert page.locator("figure img[src$='split-brain.svg']").evaluate("img => img.naturalWidth") > 0
+    figure = page.locator("figure img[src$='split-brain.svg']")
+    figure.scroll_into_view_if_needed()  # figures load lazily
+    page.wait_for_function("""() => {
+        const img = document.querySelector("figure img[src$='split-brain.svg']");
+        return img && img.complete && img.naturalWidth > 0;
+    }""")
 
     q = Question.objects.get(source_id="w6-cp02-quorum-for-n")
     key = answer_key(q.quiz(), make_seed(alice.pk, q.source_id, 1))
