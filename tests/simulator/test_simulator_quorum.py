@@ -114,3 +114,25 @@ def test_qdevice_vote_goes_to_the_larger_partition_then_the_lowest_node_id() -> 
     assert cluster.is_quorate("pve1") and not cluster.is_quorate("pve3")
     cluster.power("pve1", False)
     assert cluster.is_quorate("pve3") and not cluster.is_quorate("pve2")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(2, 12).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(1, 3), min_size=n, max_size=n), st.lists(st.integers(0, 2), min_size=n, max_size=n),
+    st.integers(0, n - 1))))
+def test_etc_pve_accepts_a_write_exactly_where_the_partition_is_quorate_and_heals_into_one_copy(
+        layout: tuple[list[int], list[int], int]) -> None:
+    votes, groups, writer_index = layout
+    cluster = _cluster(votes)
+    names = sorted(cluster.nodes)
+    split = [[n for n, g in zip(names, groups, strict=True) if g == k] for k in range(3)]
+    split = [g for g in split if g]
+    if len(split) > 1:
+        cluster.partition(split)
+    writer = names[writer_index]
+    result = cluster.run(writer, "qm create 900 --name probe")
+    assert result.ok == cluster.is_quorate(writer), result.output
+    cluster.heal()
+    assert len({node.db for node in cluster.nodes.values()}) == 1
+    assert (cluster.find_guest(900) is not None) == result.ok
+    assert cluster.split_brains == []
