@@ -49,3 +49,36 @@ def test_one_answer_per_student_question_and_attempt(week6) -> None:
                               payload="3", status="graded", submitted_at=answer.submitted_at)
     with pytest.raises(IntegrityError), transaction.atomic():
         QuestionProgress.objects.create(student=week6["alice"], question=q)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_of_one_attempt_record_one_answer(week6) -> None:
+    import threading
+
+    from django.db import connection
+
+    from courseware.services import AttemptAlreadyUsed
+
+    q = question("w6-cp02-quorum-for-n")
+    alice = week6["alice"]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit() -> None:
+        try:
+            barrier.wait(timeout=10)
+            answer_submit(student=alice, question=q, attempt=1, payload="2")
+            outcomes.append("recorded")
+        except AttemptAlreadyUsed:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["recorded", "refused"]
+    assert Answer.objects.filter(student=alice, question=q).count() == 1
+    assert QuestionProgress.objects.get(student=alice, question=q).attempts_used == 1
