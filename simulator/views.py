@@ -33,7 +33,8 @@ class ViewsMixin:
         rows = []
         for name in sorted(self.nodes):
             node = self.nodes[name]
-            online = node.power and (name in members if self.is_clustered(view) else name == view)
+            # Seen from a cluster member: in its partition. Seen from a standalone node: powered on.
+            online = node.power and (name in members if self.is_clustered(view) else True)
             rows.append({"name": name, "ip": node.ip, "power": node.power, "network": node.network,
                          "online": bool(online), "services": dict(node.services),
                          "clustered": self.is_clustered(name), "quorate": self.is_quorate(name),
