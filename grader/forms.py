@@ -49,3 +49,10 @@ class RealTargetForm(forms.Form):
         if data.get("tls_mode") == "pinned" and not data.get("fingerprint"):
             self.add_error("fingerprint", "Give the fingerprint to pin.")
         return data
+
+
+class SpeedForm(forms.Form):
+    speed = forms.FloatField(min_value=0, max_value=1000, label="Speed factor",
+                             help_text="Virtual seconds per wall-clock second in students' clusters (1 = real time).")
+    username = forms.CharField(required=False, max_length=150, label="Only for this student (username)",
+                               help_text="Empty: the whole lab, including clusters already started.")

@@ -86,6 +86,13 @@ def target_get_for(access: CourseAccess, user, target_id: int) -> RealTarget:
     return target
 
 
+def member_get(access: CourseAccess, username: str):
+    """A member of the course by username, or None."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username, memberships__course=access.course).first()
+
+
 def after_due(lab: Lab, now=None) -> bool:
     return lab.due_at is None or (now or timezone.now()) > lab.due_at
 

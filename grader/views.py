@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from courseware.permissions import CourseAccess, course_get_for, is_staff_anywhere
 from grader import console, health, picture, selectors, services, targets
-from grader.forms import RealTargetForm, SubmitForm, WorkerCheckForm
+from grader.forms import RealTargetForm, SpeedForm, SubmitForm, WorkerCheckForm
 from grader.models import Lab, LabEnvironment, Ping
 
 
@@ -212,8 +212,28 @@ def lab_dashboards(request: HttpRequest, slug: str) -> HttpResponse:
 def lab_dashboard(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
     access = _enter(request, slug, staff=True)
     lab = selectors.lab_get_for(access, lab_slug)
-    return render(request, "grader/lab_dashboard.html", {"course": access.course, "lab": lab, "access": access,
-                                                         **selectors.lab_dashboard(lab)})
+    return render(request, "grader/lab_dashboard.html", {
+        "course": access.course, "lab": lab, "access": access,
+        "speed_form": SpeedForm(initial={"speed": lab.speed_factor}), **selectors.lab_dashboard(lab)})
+
+
+@login_required
+@require_POST
+def lab_speed(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
+    access = _enter(request, slug, instructor=True)
+    lab = selectors.lab_get_for(access, lab_slug)
+    form = SpeedForm(request.POST)
+    student = None
+    if form.is_valid() and form.cleaned_data["username"]:
+        student = selectors.member_get(access, form.cleaned_data["username"])
+        if student is None:
+            form.add_error("username", "No such student in this course.")
+    if not form.is_valid():
+        messages.error(request, "; ".join(m for errors in form.errors.values() for m in errors))
+    else:
+        count = services.environment_set_speed(lab=lab, speed=form.cleaned_data["speed"], user=student)
+        messages.success(request, f"Speed factor {form.cleaned_data['speed']:g} set on {count} cluster(s).")
+    return redirect("lab-dashboard", slug, lab.slug)
 
 
 @login_required

@@ -244,3 +244,20 @@ def test_console_lines_of_any_kind_never_break_the_page(personas, lab, client, l
     body = response.content.decode()
     assert "<script>alert" not in body
     assert client.get(reverse("lab-workspace", args=["ops3", lab.slug])).status_code == 200
+
+
+def test_only_instructors_set_the_speed_factor_of_a_lab_or_one_student(personas, lab, client):
+    services.environment_start(user=personas["alice"], lab=lab)
+    services.environment_start(user=personas["bob"], lab=lab)
+    url = reverse("lab-speed", args=["ops3", lab.slug])
+    for who, status in (("alice", 403), ("terry", 403), ("oscar", 404)):
+        client.force_login(personas[who])
+        assert client.post(url, {"speed": "10"}).status_code == status
+    client.force_login(personas["ingrid"])
+    client.post(url, {"speed": "10", "username": "alice"})
+    speeds = dict(LabEnvironment.objects.values_list("user__username", "speed_factor"))
+    assert speeds == {"alice": 10, "bob": 1}
+    response = client.post(url, {"speed": "10", "username": "oscar"}, follow=True)
+    assert "No such student" in response.content.decode()
+    client.post(url, {"speed": "4"})
+    assert set(LabEnvironment.objects.values_list("speed_factor", flat=True)) == {4}
