@@ -261,7 +261,7 @@ def _rubric(folder: Path, text: str | None, meta: LabMeta | None,
         return None, None
     label = f"lab {meta.id if meta else folder.name}: {path}"
     try:
-        rubric = load_rubric(data, where=label)
+        rubric = load_rubric(data, where=label, lines=_item_lines(text))
     except RubricError as exc:
         problems += exc.problems
         return None, None
@@ -287,6 +287,20 @@ def _probe_machines(folder: Path, meta: LabMeta | None, rubric: Rubric, scenario
                 if name and not name.startswith("{node_of:") and name != "heal" and name not in machines:
                     problems.append(f"{label}: item '{item.id}': probe.steps: '{step}' names '{name}', "
                                     f"which is not in the scenario ({', '.join(sorted(machines))})")
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line (1-based) where each rubric item starts, for messages."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if getattr(key, "value", None) == "items" and isinstance(value, yaml.SequenceNode):
+            return [node.start_mark.line + 1 for node in value.value]
+    return []
 
 
 def parse_commands(text: str, path: Path, nodes: list[str], problems: list[str]) -> list[Command]:

@@ -150,18 +150,26 @@ class Rubric(BaseModel):
         return list(done.values())
 
 
-def load_rubric(data: Any, where: str = "rubric.yaml") -> Rubric:
-    """Validate rubric data, check named checks and their params, compile CEL; raise RubricError."""
+def load_rubric(data: Any, where: str = "rubric.yaml", lines: list[int] | None = None) -> Rubric:
+    """Validate rubric data, check named checks and their params, compile CEL; raise RubricError.
+
+    `lines[i]` is the line of item i in the file, when known: messages then read `<where>:<line>: ...`.
+    """
+    lines = lines or []
+
+    def at_index(index: int) -> str:
+        return f"{where}:{lines[index]}" if index < len(lines) else where
+
     try:
         rubric = Rubric.model_validate(data)
     except ValidationError as exc:
-        raise RubricError([_describe(where, data, err) for err in exc.errors()]) from None
+        raise RubricError([_describe(where, data, err, at_index) for err in exc.errors()]) from None
     problems: list[str] = []
     ids = [i.id for i in rubric.items]
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"{where}: item '{dup}': id used more than once")
-    for item in rubric.items:
-        at = f"{where}: item '{item.id}'"
+        problems.append(f"{at_index(len(ids) - 1 - ids[::-1].index(dup))}: item '{dup}': id used more than once")
+    for index, item in enumerate(rubric.items):
+        at = f"{at_index(index)}: item '{item.id}'"
         for req in item.requires:
             if req not in ids:
                 problems.append(f"{at}: requires: unknown item '{req}'")
@@ -198,10 +206,11 @@ def _cycles(rubric: Rubric, where: str) -> list[str]:
     return problems
 
 
-def _describe(where: str, data: Any, err: Any) -> str:
+def _describe(where: str, data: Any, err: Any, at_index: Callable[[int], str]) -> str:
     loc = list(err["loc"])
     label = ""
     if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+        where = at_index(loc[1])
         items = data.get("items") if isinstance(data, dict) else None
         raw = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
         label = f"item '{raw.get('id')}'" if isinstance(raw, dict) and raw.get("id") else f"item #{loc[1] + 1}"

@@ -57,7 +57,7 @@ def test_an_unknown_rubric_field_fails_loading_with_the_lab_item_and_field(lab_c
     edit(lab_copy / "rubric.yaml", "    params: {name: lab}", "    params: {name: lab}\n    weight: 2")
     message = load_error(lab_copy)
     assert "lab build-cluster" in message
-    assert "rubric.yaml: item 'cluster-name': weight: unknown field" in message
+    assert "rubric.yaml:7: item 'cluster-name': weight: unknown field" in message
 
 
 def test_a_cel_syntax_error_fails_loading_with_the_lab_and_item(lab_copy):
