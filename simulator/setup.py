@@ -184,8 +184,10 @@ class SetupMixin:
             clone = db.copy(self.new_id("db"))  # the removed node keeps its last view
             self.dbs[clone.id] = clone
             removed.db = clone.id
-        lines = [f"Killing node {entry.nodeid}" if online  # UNVERIFIED wording of the first line
-                 else "Could not kill node (error = CS_ERR_NOT_EXIST)"]
+        # `corosync-cfgtool -k` prints the first line before it tries (corosync-cfgtool.c killnode_do).
+        lines = [f"Killing node {entry.nodeid}"]
+        if not online:
+            lines.append("Could not kill node (error = CS_ERR_NOT_EXIST)")
         self.log.add(self.clock.now, node, "sim", f"{node}: removed node {entry.name} from the cluster")
         self.refresh_membership()
         return lines

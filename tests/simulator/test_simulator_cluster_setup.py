@@ -29,7 +29,7 @@ def test_joining_through_an_unreachable_host_fails_after_the_login_prompt() -> N
 def test_delnode_of_a_dead_node_shrinks_the_expected_votes(cluster: Cluster) -> None:
     cluster.power("pve3", False)
     result = cluster.run("pve1", "pvecm delnode pve3")
-    assert (result.output, result.exit_code) == ("Could not kill node (error = CS_ERR_NOT_EXIST)", 0)
+    assert (result.output, result.exit_code) == ("Killing node 3\nCould not kill node (error = CS_ERR_NOT_EXIST)", 0)
     conf = cluster.cluster_config()
     assert conf is not None and conf["config_version"] == 4 and len(conf["nodelist"]) == 2
     assert cluster.views["pve1"].expected_votes == 2
