@@ -36,8 +36,8 @@ class GuestOpsMixin:
         return hook(self, request) if hook is not None else None
 
     def find_guest(self: Cluster, vmid: int, view_node: str | None = None) -> Guest | None:
-        """The guest's config as `view_node` sees /etc/pve (default: any node, sorted)."""
-        names = [view_node] if view_node else sorted(self.nodes)
+        """The guest's config as `view_node` sees /etc/pve (default: the primary node's view, then any)."""
+        names = [view_node] if view_node else [self.primary_node(), *sorted(self.nodes)]
         for name in names:
             guest = self.db_of(name).guests.get(vmid)
             if guest is not None:
