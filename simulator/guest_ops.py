@@ -37,6 +37,8 @@ class GuestOpsMixin:
 
     def find_guest(self: Cluster, vmid: int, view_node: str | None = None) -> Guest | None:
         """The guest's config as `view_node` sees /etc/pve (default: the primary node's view, then any)."""
+        if not self.nodes:
+            return None
         names = [view_node] if view_node else [self.primary_node(), *sorted(self.nodes)]
         for name in names:
             guest = self.db_of(name).guests.get(vmid)
