@@ -139,6 +139,7 @@ def _node_svg(box: NodeBox) -> list[str]:
     x, y = box.x - NODE_W / 2, box.y - NODE_H / 2
     part = PARTITION_CLASSES[box.partition % len(PARTITION_CLASSES)] if box.partition >= 0 else "part-none"
     out = [f'<g class={quoteattr(f"node {box.status} {part}")} data-node={quoteattr(box.name)}>',
+           f'<rect class="base" x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>',
            f'<rect x="{x:.0f}" y="{y:.0f}" width="{NODE_W}" height="{NODE_H}" rx="6"/>',
            f'<text class="name" x="{box.x:.0f}" y="{y + 20:.0f}" text-anchor="middle">{escape(box.name)}</text>',
            f'<text x="{box.x:.0f}" y="{y + 37:.0f}" text-anchor="middle">{escape(box.ip)}</text>',
