@@ -23,9 +23,11 @@ def test_the_piped_shell_prints_each_prompt_command_and_output() -> None:
                           "root@pve1:~# nope\n-bash: nope: command not found\n")
 
 
-def test_the_shell_records_the_user_given_with_user_on_tasks() -> None:
+def test_the_shell_runs_commands_as_the_user_given_with_user_and_refuses_a_user_without_realm() -> None:
     out = _sim("shell", "--user", "alice@pve", stdin="pvecm create lab\n")
     assert "Writing corosync config to /etc/pve/corosync.conf" in out.stdout
+    bad = _sim("shell", "--user", "alice", stdin="hostname\n")
+    assert bad.returncode == 2 and "--user must be USER@REALM" in bad.stderr
 
 
 def test_run_prints_a_scenarios_log() -> None:
