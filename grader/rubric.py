@@ -248,6 +248,8 @@ class ProbeError(RuntimeError):
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+
     id: str
     title: str
     points: float
@@ -345,9 +347,12 @@ def _check_or_expr(item: Item, target: Any, cel_data: dict[int, Any], context: G
         except Exception as exc:  # checks are pure; a crash is a bug, reported not raised
             return Outcome.fail(f"internal error in check {item.check}: {type(exc).__name__}: {exc}")
         return outcome if isinstance(outcome, Outcome) else Outcome.fail(f"check {item.check} gave no outcome")
-    compiled = item._compiled or CompiledExpr(item.expr or "")
-    if id(target) not in cel_data:
-        cel_data[id(target)] = as_cel_data(target)
+    try:
+        compiled = item._compiled or CompiledExpr(item.expr or "")
+        if id(target) not in cel_data:
+            cel_data[id(target)] = as_cel_data(target)
+    except Exception as exc:  # a rubric built without load_rubric, or a state that is not JSON
+        return Outcome.fail(f"{item.message} (could not evaluate: {exc})")
     result = compiled.evaluate(cel_data[id(target)])
     if result.error is not None:
         return Outcome.fail(f"{item.message} (could not evaluate: {result.error})")

@@ -173,3 +173,12 @@ def test_a_visible_item_does_not_reveal_the_title_of_a_hidden_requirement():
     items = [{**EXISTS, "visibility": "hidden"}, COUNT]
     report = grade(standalone(), load_rubric(rubric(*items)))
     assert report.test("three-nodes").message == "requires an item that is not shown yet to pass first"
+
+
+def test_an_expression_over_a_state_that_is_not_a_document_fails_its_item():
+    class Broken:
+        def to_json(self):
+            raise ValueError("not serialisable")
+
+    report = grade(Broken(), load_rubric(rubric(ONLINE)))
+    assert not report.tests[0].passed and "could not evaluate: not serialisable" in report.tests[0].message
