@@ -86,6 +86,8 @@ def test_a_worker_killed_mid_run_leaves_it_to_be_graded_exactly_once(start_worke
     assert done.claims == 2, "the redelivered task claims the run again"
     assert done.completions == 1, "the result is written exactly once"
     assert AttemptCounter.objects.get(lab=lab, user=personas["alice"]).used == 1
+    for log in (first.log_path, second.log_path, served.log_path):
+        assert served.secret not in log.read_text(errors="replace"), f"the token secret leaked into {log.name}"
 
 
 def test_two_submits_in_the_same_instant_keep_the_attempt_count_right(start_worker, personas, lab):
