@@ -108,6 +108,11 @@ def grade_evidence(submission, evidence: dict[str, Any]) -> dict[str, Any]:
     runner = probes.runner_for(submission.snapshot) if simulated else None
     report = grade(state, rubric, probe_runner=runner, context=grade_context(submission, GradeContext)).to_json()
     report["graded_at"] = timezone.now().isoformat()
+    if submission.late and lab.late_penalty:
+        report["late_penalty"] = lab.late_penalty
+        report["score_before_penalty"] = report["score"]
+        report["score"] = round(report["score"] * (1 - lab.late_penalty), 4)
+        report["points"] = round(report["points"] * (1 - lab.late_penalty), 4)
     return report
 
 

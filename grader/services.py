@@ -375,7 +375,7 @@ def lab_store(*, module, spec) -> Lab:
         "number": spec.meta.number, "title": spec.meta.title, "instructions": spec.instructions,
         "scenario": spec.scenario, "rubric": spec.rubric_data, "solution": spec.solution_text,
         "max_attempts": policy.max_attempts, "submit_interval_seconds": policy.min_seconds_between_submissions,
-        "due_at": _aware(policy.due), "late_until": _aware(policy.late_until),
+        "due_at": _aware(policy.due), "late_until": _aware(policy.late_until), "late_penalty": policy.late_penalty,
         "allowed_targets": list(spec.meta.targets), "speed_factor": spec.meta.speed_factor,
         "console_user": spec.meta.console_user, "content_hash": spec.content_hash,
     }

@@ -27,6 +27,7 @@ class Lab(models.Model):
         default=0, help_text="Rate limit: at least this many seconds between two submissions of one student.")
     due_at = models.DateTimeField(null=True, blank=True)
     late_until = models.DateTimeField(null=True, blank=True, help_text="Submissions accepted until then, late.")
+    late_penalty = models.FloatField(default=0.0, help_text="Fraction of the score taken off a late submission.")
     allowed_targets = models.JSONField(default=list, help_text='e.g. ["simulated", "real"]')
     speed_factor = models.FloatField(default=1.0, help_text="Virtual seconds per wall-clock second.")
     console_user = models.CharField(max_length=100, default="root@pam",

@@ -172,3 +172,12 @@ def test_each_course_lab_typed_into_the_web_console_scores_full_marks(spec, pers
     run = _grade(services.submission_create(user=personas["alice"], lab=lab))
     failed = [(t["id"], t["message"]) for t in run.report["tests"] if not t["passed"] and t["max_points"]]
     assert run.score == 1.0, failed
+
+
+def test_a_late_submission_loses_the_labs_late_penalty(personas):
+    from grader_labkit import past
+
+    lab = make_lab(personas["ops3"].modules.get(), due_at=past(60), late_until=past(-3600), late_penalty=0.2)
+    run = _grade(_submit(personas["alice"], lab, SOLUTION))
+    assert run.submission.late is True
+    assert run.report["score_before_penalty"] == 1.0 and run.score == 0.8 and run.report["points"] == 4.0
