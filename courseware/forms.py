@@ -27,7 +27,14 @@ def _one(data, key: str, what: str) -> str:
         raise AnswerFormError(f"{what} first")
     if len(values) > 1:
         raise AnswerFormError(f"give one value for '{key}'")
-    return values[0]
+    return _printable(values[0])
+
+
+def _printable(text: str) -> str:
+    # PostgreSQL's JSON cannot store NUL, and no answer needs control characters besides line breaks and tabs.
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
+        raise AnswerFormError("the answer contains control characters")
+    return text
 
 
 def answer_attempt(data) -> int:
@@ -52,7 +59,7 @@ def answer_payload(view: dict, data) -> object:
         picked = data.getlist("answer")
         if not picked:
             raise AnswerFormError("choose at least one option")
-        return picked
+        return [_printable(p) for p in picked]
     if kind == "ordering":
         return _ordering(view, data)
     if kind == "matching":

@@ -255,6 +255,8 @@ def _post_bad(client, q, data, **extra):
     ("ordering", {"attempt": "1"}, "give every step a position"),
     ("matching", {"attempt": "1", "match-zz": "x"}, "unknown item"),
     ("reflection", {"attempt": "1", "answer": "too short"}, "write at least"),
+    ("short_text", {"attempt": "1", "answer": "pvecm\x00 status"}, "control characters"),
+    ("multiple_choice", {"attempt": "1", "answer": ["a\x00"]}, "control characters"),
 ])
 def test_tampered_answers_get_a_400_with_a_message_and_change_nothing(week6, client, qid, data, message) -> None:
     q = Question.objects.filter(type=qid).select_related("checkpoint__section", "module__course").first()
