@@ -29,7 +29,13 @@ from simulator.nodes import ExternalHost, Node
 from simulator.pmxcfs import CfsDb, lock_holder, release_lock, try_lock
 from simulator.setup import SetupMixin
 from simulator.storage import default_storages
-from simulator.subsystems import EVENT_HANDLERS, SUBSYSTEM_TYPES, GuestRequestHook, Subsystem
+from simulator.subsystems import (
+    EVENT_HANDLERS,
+    GuestRequestHook,
+    Subsystem,
+    install_builtin_subsystems,
+    subsystem_factory,
+)
 from simulator.tasks import MAX_TASKS_PER_NODE, Task, format_upid
 from simulator.views import ViewsMixin
 
@@ -85,6 +91,7 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
         for name, ip in LAB_NODES:
             cluster.add_node(name, ip)
         cluster.add_host(*LAB_QNETD)
+        install_builtin_subsystems(cluster)
         return cluster
 
     def new_id(self, prefix: str) -> str:
@@ -318,7 +325,7 @@ class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, Faults
         cluster.next_id = int(raw["next_id"])
         cluster.topology_version = int(raw["topology_version"])
         for name, state in raw["subsystems"].items():
-            factory = SUBSYSTEM_TYPES.get(name)
+            factory = subsystem_factory(name)
             if factory is None:
                 cluster.dormant_subsystems[name] = copy.deepcopy(state)
             else:

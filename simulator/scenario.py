@@ -40,6 +40,7 @@ from simulator.corosync import CorosyncConf, NodeEntry, QDeviceConf
 from simulator.errors import PveError
 from simulator.guests import Guest, format_size
 from simulator.storage import make_storage
+from simulator.subsystems import install_builtin_subsystems
 
 
 class ScenarioError(ValueError):
@@ -97,6 +98,7 @@ def _build(data: dict[str, Any]) -> Cluster:
         _add_storage(cluster, dict(spec))
     for spec in topology.get("guests") or []:
         _add_guest(cluster, dict(spec))
+    install_builtin_subsystems(cluster)
     return cluster
 
 

@@ -13,6 +13,7 @@ unchanged, so nothing is lost.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -32,6 +33,24 @@ EventHandler = Callable[["Cluster", dict[str, Any]], None]
 
 SUBSYSTEM_TYPES: dict[str, SubsystemFactory] = {}
 EVENT_HANDLERS: dict[str, EventHandler] = {}
+
+#: What every PVE node runs besides corosync and pmxcfs: name -> the module that
+#: registers it and offers `install(cluster)`. Imported lazily, so the core never
+#: depends on them at import time, yet a cluster restored in a fresh process
+#: finds its factory without the caller remembering to import anything.
+BUILTIN_SUBSYSTEMS: dict[str, str] = {"ha": "simulator.ha.cluster_ha"}
+
+
+def subsystem_factory(name: str) -> SubsystemFactory | None:
+    if name not in SUBSYSTEM_TYPES and name in BUILTIN_SUBSYSTEMS:
+        importlib.import_module(BUILTIN_SUBSYSTEMS[name])
+    return SUBSYSTEM_TYPES.get(name)
+
+
+def install_builtin_subsystems(cluster: Cluster) -> None:
+    """Start the built-in subsystems (the HA stack) on a new cluster; idempotent."""
+    for module in BUILTIN_SUBSYSTEMS.values():
+        importlib.import_module(module).install(cluster)
 
 
 def register_subsystem_type(name: str, factory: SubsystemFactory) -> None:
