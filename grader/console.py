@@ -62,6 +62,24 @@ def load(state: dict[str, Any]) -> Cluster:
     return cluster
 
 
+class StateUnreadable(Exception):
+    """A stored cluster the simulator cannot restore (its format changed): the student resets."""
+
+
+def load_or_raise(state: dict[str, Any]) -> Cluster:
+    try:
+        return load(state)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StateUnreadable(str(exc)) from exc
+
+
+def load_or_none(state: dict[str, Any]) -> Cluster | None:
+    try:
+        return load_or_raise(state)
+    except StateUnreadable:
+        return None
+
+
 def _install_extensions(cluster: Cluster) -> None:
     """Simulator packages that must be imported before a saved cluster is restored (HA, later Ceph)."""
     import simulator.ha.cluster_ha  # noqa: F401  (registers the `ha` subsystem type and `ha-manager`)

@@ -44,6 +44,14 @@ class RealTargetForm(forms.Form):
         help_text="SHA-256 fingerprint (pvenode cert info), when pinning.",
         error_messages={"invalid": "A SHA-256 fingerprint is 32 hex bytes, with or without colons."})
 
+    shared = forms.BooleanField(required=False, label="Class target: every student of the course may use it",
+                                help_text="Instructors only.")
+
+    def __init__(self, *args, instructor: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not instructor:
+            del self.fields["shared"]
+
     def clean(self):
         data = super().clean()
         if data.get("tls_mode") == "pinned" and not data.get("fingerprint"):

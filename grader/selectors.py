@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -76,7 +76,13 @@ def latest_submissions(lab: Lab) -> list[Submission]:
 
 
 def targets_for(access: CourseAccess, user) -> QuerySet[RealTarget]:
+    """The targets `user` manages in this course (their own)."""
     return RealTarget.objects.filter(course=access.course, owner=user)
+
+
+def gradable_targets_for(access: CourseAccess, user) -> QuerySet[RealTarget]:
+    """The targets `user` may have graded: their own and the course's shared class targets."""
+    return RealTarget.objects.filter(Q(owner=user) | Q(shared=True), course=access.course).order_by("name", "pk")
 
 
 def target_get_for(access: CourseAccess, user, target_id: int) -> RealTarget:
@@ -104,6 +110,17 @@ def report_for_viewer(report: dict[str, Any] | None, *, lab: Lab, staff: bool) -
         return tests
     shown = {"visible", "after_due"} if after_due(lab) else {"visible"}
     return [t for t in tests if t.get("visibility") in shown]
+
+
+def lab_scores_for(user, course) -> list[dict[str, Any]]:
+    """For a gradebook: each lab of `course` with `user`'s latest graded score (None when not graded yet)."""
+    rows = []
+    for lab in Lab.objects.filter(module__course=course).select_related("module"):
+        runs = GradingRun.objects.filter(submission__lab=lab, submission__user=user, status=GradingRun.Status.GRADED)
+        run = runs.order_by("-submission__created_at", "-graded_at").first()
+        rows.append({"lab": lab, "score": run.score if run else None, "run": run,
+                     "submission": run.submission if run else None})
+    return rows
 
 
 def lab_dashboard(lab: Lab) -> dict[str, Any]:

@@ -117,7 +117,11 @@ def environment_run(*, environment: LabEnvironment, line: str, now=None,
     for _ in range(retries):
         now = now or timezone.now()
         env = LabEnvironment.objects.select_related("lab").get(pk=environment.pk)
-        cluster = console.load(env.state)
+        try:
+            cluster = console.load_or_raise(env.state)
+        except console.StateUnreadable:
+            raise Conflict("Your cluster cannot be loaded any more (the simulator was updated); reset it to "
+                           "continue.") from None
         console.catch_up(cluster, since=env.synced_at, now=now, speed=env.speed_factor)
         session = console.Session(env.node, list(env.node_stack))
         entry = console.execute(cluster, session, line, user=env.lab.console_user)
@@ -137,7 +141,9 @@ def environment_sync(*, environment: LabEnvironment, now=None) -> LabEnvironment
     now = now or timezone.now()
     if (now - environment.synced_at).total_seconds() * environment.speed_factor < 1:
         return environment
-    cluster = console.load(environment.state)
+    cluster = console.load_or_none(environment.state)
+    if cluster is None:
+        return environment
     console.catch_up(cluster, since=environment.synced_at, now=now, speed=environment.speed_factor)
     LabEnvironment.objects.filter(pk=environment.pk, version=environment.version).update(
         state=cluster.to_json(), version=environment.version + 1, synced_at=now, updated_at=now)
@@ -207,7 +213,10 @@ def submission_create(*, user, lab: Lab, target: RealTarget | None = None, now=N
         if environment is None:
             raise SubmissionRefused("Start the lab before submitting it.")
         environment = environment_sync(environment=environment, now=now)
-    elif target.owner_id != user.pk or target.course_id != lab.module.course_id:
+        if console.load_or_none(environment.state) is None:
+            raise SubmissionRefused("Your cluster cannot be loaded any more (the simulator was updated); reset it "
+                                    "and do the lab again.")
+    elif target.course_id != lab.module.course_id or not (target.owner_id == user.pk or target.shared):
         raise SubmissionRefused("That target is not yours.")
     with transaction.atomic():
         number = _attempt_take(lab=lab, user=user, now=now)

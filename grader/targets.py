@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def target_register(*, owner, course, name: str, host: str, port: int, token_id: str, token_secret: str,
-                    tls_mode: str, fingerprint: str = "") -> RealTarget:
-    target = RealTarget.objects.create(
+                    tls_mode: str, fingerprint: str = "", shared: bool = False) -> RealTarget:
+    target = RealTarget.objects.create(shared=shared,
         owner=owner, course=course, name=name, host=host.strip(), port=port, token_id=token_id,
         token_secret_encrypted=crypto.encrypt(token_secret), tls_mode=tls_mode,
         fingerprint=fingerprint.replace(":", "").lower(),

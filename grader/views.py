@@ -83,7 +83,10 @@ def lab_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _workspace_context(request: HttpRequest, access: CourseAccess, lab: Lab,
                        environment: LabEnvironment | None) -> dict:
-    cluster = console.load(environment.state) if environment else None
+    cluster = console.load_or_none(environment.state) if environment else None
+    if environment is not None and cluster is None:
+        messages.error(request, "Your cluster cannot be loaded any more (the simulator was updated). "
+                                "Reset it to continue; your submissions are kept.")
     submissions = list(selectors.submissions_of(request.user, lab)[:10])
     return {
         "course": access.course, "lab": lab, "access": access, "environment": environment,
@@ -93,7 +96,7 @@ def _workspace_context(request: HttpRequest, access: CourseAccess, lab: Lab,
         "submissions": [{"submission": s, "run": selectors.latest_run(s)} for s in submissions],
         "attempts_left": services.attempts_left(lab=lab, user=request.user),
         "max_line": console.MAX_LINE,
-        "targets": selectors.targets_for(access, request.user) if lab.allows("real") else [],
+        "targets": selectors.gradable_targets_for(access, request.user) if lab.allows("real") else [],
     }
 
 
@@ -146,9 +149,9 @@ def lab_console(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
         entry = console.ConsoleEntry(f"root@{environment.node}:~#", console.clean_line(line)[:200], str(exc), 1)
     if not request.htmx:
         return redirect("lab-workspace", slug, lab.slug)
-    cluster = console.load(environment.state)
+    cluster = console.load_or_none(environment.state)
     return render(request, "grader/_console_answer.html", {
-        "entry": entry, "picture": picture.render(cluster), "prompt": f"root@{environment.node}:~#",
+        "entry": entry, "picture": picture.render(cluster) if cluster else "", "prompt": f"root@{environment.node}:~#",
         "course": access.course, "lab": lab})
 
 
@@ -161,7 +164,8 @@ def lab_picture(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
     if environment is None:
         raise Http404("Start the lab first.")
     environment = services.environment_sync(environment=environment)
-    return render(request, "grader/_picture.html", {"picture": picture.render(console.load(environment.state)),
+    cluster = console.load_or_none(environment.state)
+    return render(request, "grader/_picture.html", {"picture": picture.render(cluster) if cluster else "",
                                                     "lab": lab, "course": access.course})
 
 
@@ -170,7 +174,7 @@ def lab_picture(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
 def lab_submit(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
     access = _enter(request, slug)
     lab = selectors.lab_get_for(access, lab_slug)
-    form = SubmitForm(request.POST, targets=selectors.targets_for(access, request.user))
+    form = SubmitForm(request.POST, targets=selectors.gradable_targets_for(access, request.user))
     if not form.is_valid():
         messages.error(request, "; ".join(m for errors in form.errors.values() for m in errors))
         return redirect("lab-workspace", slug, lab.slug)
@@ -273,7 +277,7 @@ def run_evidence(request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def target_list(request: HttpRequest, slug: str) -> HttpResponse:
     access = _enter(request, slug)
-    form = RealTargetForm(request.POST or None)
+    form = RealTargetForm(request.POST or None, instructor=access.is_instructor)
     if request.method == "POST" and form.is_valid():
         target = targets.target_register(owner=request.user, course=access.course, **form.cleaned_data)
         return redirect("target-detail", slug, target.pk)

@@ -21,6 +21,8 @@ class RealTarget(models.Model):
     token_secret_encrypted = models.TextField(help_text="Fernet token; see grader/crypto.py. Never shown.")
     tls_mode = models.CharField(max_length=10, choices=TlsMode.choices, default=TlsMode.VERIFY)
     fingerprint = models.CharField(max_length=100, blank=True, help_text="SHA-256, hex with or without colons.")
+    shared = models.BooleanField(default=False, help_text="An instructor's class target: every student of the "
+                                 "course may have it graded (the secret stays hidden from them too).")
     preflight = models.JSONField(null=True, blank=True, help_text="Last preflight result (no secrets).")
     preflight_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

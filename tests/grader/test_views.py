@@ -261,3 +261,59 @@ def test_only_instructors_set_the_speed_factor_of_a_lab_or_one_student(personas,
     assert "No such student" in response.content.decode()
     client.post(url, {"speed": "4"})
     assert set(LabEnvironment.objects.values_list("speed_factor", flat=True)) == {4}
+
+
+def test_an_instructors_class_target_can_be_graded_by_every_student_but_not_managed(personas, lab, alices_work,
+                                                                                     client):
+    from grader.targets import target_register
+
+    shared = target_register(owner=personas["ingrid"], course=personas["ops3"], name="class-cluster",
+                             host="10.0.0.9", port=8006, token_id="class@pve!lab", token_secret="class-secret-x",
+                             tls_mode="verify", shared=True)
+    client.force_login(personas["bob"])
+    client.post(reverse("lab-start", args=["ops3", lab.slug]))
+    page = client.get(reverse("lab-workspace", args=["ops3", lab.slug])).content.decode()
+    assert "class-cluster" in page and "alice-home" not in page
+    assert client.get(reverse("target-detail", args=["ops3", shared.pk])).status_code == 404
+    response = client.post(reverse("lab-submit", args=["ops3", lab.slug]), {"target": shared.pk})
+    assert response.status_code == 302
+    assert personas["bob"].lab_submissions.get().real_target == shared
+
+
+def test_only_instructors_may_register_a_class_target(personas, client):
+    form = {"name": "x", "host": "10.1.1.1", "port": "8006", "token_id": "a@pve!b", "token_secret": "s",
+            "tls_mode": "insecure", "shared": "on"}
+    client.force_login(personas["alice"])
+    assert "Class target" not in client.get(reverse("target-list", args=["ops3"])).content.decode()
+    client.post(reverse("target-list", args=["ops3"]), form)
+    client.force_login(personas["ingrid"])
+    client.post(reverse("target-list", args=["ops3"]), {**form, "name": "y"})
+    from grader.models import RealTarget
+
+    assert dict(RealTarget.objects.values_list("name", "shared")) == {"x": False, "y": True}
+
+
+def test_a_cluster_the_simulator_cannot_restore_asks_for_a_reset_and_never_breaks_the_page(personas, lab, client):
+    env = services.environment_start(user=personas["alice"], lab=lab)
+    LabEnvironment.objects.filter(pk=env.pk).update(state={"format": "something-else"})
+    client.force_login(personas["alice"])
+    page = client.get(reverse("lab-workspace", args=["ops3", lab.slug]))
+    assert page.status_code == 200 and "Reset it" in page.content.decode()
+    answer = client.post(reverse("lab-console", args=["ops3", lab.slug]), {"line": "pvecm status"}, **HTMX)
+    assert answer.status_code == 200 and "reset it" in answer.content.decode()
+    assert client.get(reverse("lab-picture", args=["ops3", lab.slug])).status_code == 200
+    response = client.post(reverse("lab-submit", args=["ops3", lab.slug]), follow=True)
+    assert "reset it" in response.content.decode() and not personas["alice"].lab_submissions.exists()
+    client.post(reverse("lab-reset", args=["ops3", lab.slug]))
+    assert client.post(reverse("lab-console", args=["ops3", lab.slug]), {"line": "hostname"},
+                       **HTMX).content.decode().count("pve1") >= 1
+
+
+def test_lab_scores_for_a_gradebook(personas, lab):
+    from grader import selectors
+
+    services.environment_start(user=personas["alice"], lab=lab)
+    run = services.submission_create(user=personas["alice"], lab=lab).runs.get()
+    assert selectors.lab_scores_for(personas["alice"], personas["ops3"])[0]["score"] is None
+    GradingRun.objects.filter(pk=run.pk).update(status="graded", score=0.75)
+    assert selectors.lab_scores_for(personas["alice"], personas["ops3"])[0]["score"] == 0.75
