@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -116,7 +117,9 @@ def _database() -> dict:
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE",
                              "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-        config["TEST"] = {"NAME": str(Path(config["NAME"]).with_name("test-" + Path(config["NAME"]).name))}
+        # One file per test process, so two test runs on one machine never share a database.
+        name = Path(config["NAME"])
+        config["TEST"] = {"NAME": str(name.with_name(f"test-{os.getpid()}-{name.name}"))}
     return config
 
 

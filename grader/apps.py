@@ -7,7 +7,7 @@ class GraderConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from grader import checks  # noqa: F401  (registers system checks)
+        from grader import system_checks  # noqa: F401  (registers system checks)
 
         self._add_navigation()
 
