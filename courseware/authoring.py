@@ -13,6 +13,7 @@ figures/); the export loads again to the same database state.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -87,6 +88,8 @@ def _upsert(report: LoadReport, model: type[Model], lookup: dict[str, Any], valu
 
 
 def _stored(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value)  # key order matters (a question's derived values)
     if isinstance(value, memoryview):
         return bytes(value)
     if isinstance(value, Model):

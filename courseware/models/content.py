@@ -9,8 +9,10 @@ pure quiz engine (`courseware.quiz`) with that JSON.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from pydantic import TypeAdapter
@@ -20,6 +22,30 @@ from courseware.quiz.schema import CheckpointFile
 from courseware.quiz.schema import Question as QuizQuestion
 
 _QUESTION = TypeAdapter(QuizQuestion)
+
+
+class OrderedJSONField(models.TextField):
+    """JSON stored as text, so objects keep their key order.
+
+    PostgreSQL's jsonb sorts object keys, but a question's `derived` values are
+    computed in the order they are declared (and exported files should read
+    as they were written).
+    """
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value: Any) -> str | None:
+        return None if value is None else json.dumps(value, ensure_ascii=False)
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return self.get_prep_value(self.value_from_object(obj)) or ""
+
+    def formfield(self, **kwargs: Any) -> forms.Field:
+        return models.Field.formfield(self, **{"form_class": forms.JSONField, **kwargs})
 
 
 class ModuleContent(models.Model):
@@ -132,7 +158,7 @@ class Question(models.Model):
     source_id = models.CharField(max_length=80)
     position = models.PositiveIntegerField(default=0)
     type = models.CharField(max_length=30, editable=False)
-    data = models.JSONField(help_text="The question as in its checkpoint file (validated on save).")
+    data = OrderedJSONField(help_text="The question as in its checkpoint file (validated on save).")
     retired = models.BooleanField(default=False, help_text="Hidden from students; past answers are kept.")
 
     class Meta:
