@@ -120,7 +120,11 @@ class QuestionState:
             return True
         if self.question.type == "reflection":
             return self.attempts_used >= 1
-        return self.correct and self.spec.feedback != "after_due"
+        if self.spec.feedback == "after_due":
+            # After the due date the solution is shown, so an answered question takes no more attempts;
+            # one never answered can still be answered once, for late credit.
+            return bool(self.answers) and self.spec.due is not None and self.now >= self.spec.due
+        return self.correct
 
     @property
     def next_attempt(self) -> int | None:

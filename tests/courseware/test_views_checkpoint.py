@@ -206,10 +206,14 @@ def test_after_due_feedback_waits_for_the_due_date_and_late_answers_earn_late_cr
     checkpoint.save()
     html = fragment(client.get(section_url(q)).content.decode(), q.source_id)
     assert "Correct" in html and "Explanation" in html
+    assert "<form" not in html  # the solution is out: no more attempts for those who answered
     client.force_login(bob)
+    assert "<form" in fragment(client.get(section_url(q)).content.decode(), q.source_id)
     client.post(answer_url(q), form_for(q, answer_key(q.quiz(), seed_for(bob, q))))
     late = Answer.objects.get(student=bob, question=q)
     assert late.late and late.points == 10 * checkpoint.late_credit
+    html = fragment(client.get(section_url(q)).content.decode(), q.source_id)
+    assert "Correct" in html and "<form" not in html
 
 
 def test_hints_are_offered_on_request(week6, client) -> None:
