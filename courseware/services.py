@@ -10,6 +10,7 @@ submit or a stale page cannot use a second attempt.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from courseware.quiz import GradingUnavailable, MalformedAnswer, grade, is_late,
 from courseware.selectors import question_state
 
 MAX_COMMENT_CHARS = 4000
+logger = logging.getLogger(__name__)
 
 
 class AnswerRejected(Exception):
@@ -59,6 +61,13 @@ def answer_submit(*, student, question: Question, attempt: int, payload: Any,
         raise AnswerRejected(f"Answer not accepted: {exc}.") from None
     except GradingUnavailable as exc:
         raise AnswerRejected(f"{exc}. No attempt was used.", status=503) from None
+    except Exception:
+        if question.type != "simulator":
+            raise
+        # A command line the simulator chokes on is the platform's fault, never the student's attempt.
+        logger.exception("simulator check failed for %s", question.source_id)
+        raise AnswerRejected("The cluster simulator could not check this command right now. "
+                             "No attempt was used.", status=503) from None
     spec = state.spec
     points = 0.0
     if result.status == "graded":

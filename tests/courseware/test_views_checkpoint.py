@@ -370,3 +370,28 @@ def test_the_instructor_preview_shows_any_seed_with_its_answer_key(week6, client
     for bad in ("-1", "abc", str(2**64), "9" * 40):
         response = client.get(reverse("question-preview", args=["ops3", "week6", q.source_id]), {"seed": bad})
         assert response.status_code == 400
+
+
+def test_a_simulator_crash_is_a_503_that_uses_no_attempt(week6, client, monkeypatch) -> None:
+    from courseware import services
+
+    def crash(*args, **kwargs):
+        raise KeyError("pve9")
+
+    monkeypatch.setattr(services, "grade", crash)
+    client.force_login(week6["alice"])
+    q = Question.objects.filter(type="simulator").select_related("checkpoint__section", "module__course").first()
+    response = _post_bad(client, q, {"attempt": "1", "answer": "pvecm expected 1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 503 and "No attempt was used" in response.content.decode()
+
+
+def test_simulator_checked_answers_run_on_the_simulator(week6, client) -> None:
+    if not SIMULATOR_READY:
+        pytest.skip("the cluster simulator is not importable")
+    alice = week6["alice"]
+    client.force_login(alice)
+    q = question("w6-cp04-sim-two-node")
+    response = client.post(answer_url(q), form_for(q, "pvecm status"), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Incorrect" in response.content.decode()
+    response = client.post(answer_url(q), form_for(q, q.quiz().example_answer, attempt=2), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Correct" in response.content.decode()
