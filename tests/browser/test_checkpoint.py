@@ -77,4 +77,19 @@ def test_a_student_answers_a_checkpoint_and_sees_the_feedback(page, week6_loaded
     assert "is not a number" in page.locator(f"#q-{other.source_id} [role=alert]").inner_text()
     assert Answer.objects.filter(student=alice, question=other).count() == 1
 
+    # an ordering question put in order with the "move up" buttons (keyboard: focus and Enter)
+    ordering = Question.objects.filter(type="ordering", checkpoint__section__source_id="w6-ha-manager").first()
+    page.goto(f"/courses/ops3/week6/sections/w6-ha-manager/#q-{ordering.source_id}")
+    rows = f"#q-{ordering.source_id} .order-row"
+    for target, item in enumerate(answer_key(ordering.quiz(), make_seed(alice.pk, ordering.source_id, 1))):
+        while True:
+            order = page.eval_on_selector_all(f"{rows} select", "els => els.map(e => e.name.slice(6))")
+            if order.index(item) == target:
+                break
+            page.locator(f"{rows}:has(select[name='order-{item}']) button[data-move=up]").focus()
+            page.keyboard.press("Enter")
+    page.locator(f"#q-{ordering.source_id}").get_by_role("button", name="Submit answer").click()
+    page.locator(f"#q-{ordering.source_id} .result").wait_for()
+    assert "Correct" in page.locator(f"#q-{ordering.source_id} .result").inner_text()
+
     assert not [p for p in problems if "Content Security Policy" in p or "Refused" in p], problems

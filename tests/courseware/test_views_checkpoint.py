@@ -393,5 +393,6 @@ def test_simulator_checked_answers_run_on_the_simulator(week6, client) -> None:
     q = question("w6-cp04-sim-two-node")
     response = client.post(answer_url(q), form_for(q, "pvecm status"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Incorrect" in response.content.decode()
+    assert "console-output" in response.content.decode()  # what `pvecm status` printed
     response = client.post(answer_url(q), form_for(q, q.quiz().example_answer, attempt=2), HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "Correct" in response.content.decode()
