@@ -47,6 +47,7 @@ from grader.collect_parse import (
     ceph_absent,
     parse_backups,
     parse_cluster,
+    parse_qdevice,
     parse_version,
 )
 from grader.state import StateDoc
@@ -103,6 +104,7 @@ LEVEL1: dict[str, Request] = {
     "status": ("/cluster/status", {}),
     "resources": ("/cluster/resources", {}),
     "config_nodes": ("/cluster/config/nodes", {}),
+    "qdevice": ("/cluster/config/qdevice", {}),
     "ha_status": ("/cluster/ha/status/current", {}),
     "ha_manager": ("/cluster/ha/status/manager_status", {}),
     "ha_resources": ("/cluster/ha/resources", {}),
@@ -243,6 +245,9 @@ def _build(source: str, one: dict[str, Answer], two: dict[str, Answer]) -> State
                             texts=("does not exist", "not part of a cluster"), empty=None)
     ha_status = as_list(required(one["ha_status"], "/cluster/ha/status/current"), "/cluster/ha/status/current")
     cluster = parse_cluster(status, config_nodes, ha_status)
+    if cluster.clustered:
+        cluster.qdevice = parse_qdevice(optional(one["qdevice"], "/cluster/config/qdevice", absent_when=(500, 501),
+                                                 empty=None))
     ha = build_ha(
         ha_status,
         as_dict(required(one["ha_manager"], "/cluster/ha/status/manager_status"), "/cluster/ha/status/manager_status"),

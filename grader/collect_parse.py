@@ -32,6 +32,7 @@ from grader.state import (
     HAResource,
     HARule,
     PveVersion,
+    QDevice,
     Snapshot,
     Storage,
     StorageStatus,
@@ -156,6 +157,21 @@ def parse_cluster(status: list[Any], config_nodes: Any, ha_status: list[Any] | N
     quorum = [r for r in dicts(ha_status or [], "/cluster/ha/status/current") if r.get("type") == "quorum"]
     quorate = flag(quorum[0], "quorate", "/cluster/ha/status/current quorum") if quorum else 1
     return Cluster(name=None, config_version=None, quorate=quorate, nodes=members)
+
+
+_QDEVICE_ALGORITHMS = {"fifty-fifty split": "ffsplit", "lms": "lms"}
+
+
+def parse_qdevice(raw: Any) -> QDevice | None:
+    """`GET /cluster/config/qdevice`: `{}` without a QDevice, else corosync-qdevice-tool's status keys."""
+    if raw is None or raw == {} or raw == []:
+        return None
+    row = as_dict(raw, "/cluster/config/qdevice")
+    host = text(row, "QNetd host", "/cluster/config/qdevice")
+    algorithm = text(row, "Algorithm", "/cluster/config/qdevice", required=False)
+    return QDevice(host=str(host).rsplit(":", 1)[0] if ":" in str(host) else str(host),
+                   algorithm=_QDEVICE_ALGORITHMS.get(str(algorithm).lower(), algorithm) if algorithm else None,
+                   state=text(row, "State", "/cluster/config/qdevice", required=False))
 
 
 # -- HA -------------------------------------------------------------------------------------------

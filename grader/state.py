@@ -58,6 +58,18 @@ class ClusterNode(_Model):
     ip: str | None = None
 
 
+class QDevice(_Model):
+    """The cluster's QDevice as `GET /cluster/config/qdevice` reports it; None when none is set up.
+
+    `algorithm` is corosync's short name (`ffsplit`, `lms`); `state` the daemon's word for its link
+    to qnetd (`Connected` when it can vote). The API does not report the vote count: `votes` is None."""
+
+    host: str
+    algorithm: str | None = None
+    state: str | None = None
+    votes: int | None = None
+
+
 class Cluster(_Model):
     """`name` and `config_version` are None on a standalone node (no cluster created yet)."""
 
@@ -65,6 +77,7 @@ class Cluster(_Model):
     config_version: int | None = None
     quorate: Flag = 0
     nodes: list[ClusterNode] = Field(default_factory=list)
+    qdevice: QDevice | None = None
 
     def node(self, name: str) -> ClusterNode | None:
         return next((n for n in self.nodes if n.name == name), None)

@@ -172,6 +172,26 @@ def config_join(req: Request) -> dict[str, Any]:
             "config_digest": facts.config_digest(f"{conf.cluster_name} {conf.config_version}\n{rendered}")}
 
 
+# corosync-qdevice-tool's names for the algorithms (the API passes its status text through).
+QDEVICE_ALGORITHMS = {"ffsplit": "Fifty-Fifty split", "lms": "LMS"}
+
+
+@route("GET", "/cluster/config/qdevice")
+def config_qdevice(req: Request) -> dict[str, Any]:
+    """pve-cluster reads `status verbose` from corosync-qdevice's socket and keeps a few keys;
+    `{}` when no QDevice runs on the node. Key names as corosync-qdevice-tool prints them
+    (UNVERIFIED: which keys PVE keeps, and the exact State words besides Connected)."""
+    req.require("Sys.Audit")
+    conf = req.cluster.conf_of(req.view)
+    if conf is None or conf.qdevice is None:
+        return {}
+    qd = conf.qdevice
+    return {"Model": "Net", "QNetd host": f"{qd.host}:5403",
+            "Algorithm": QDEVICE_ALGORITHMS.get(qd.algorithm, qd.algorithm),
+            "Tie-breaker": "Node with lowest node ID",
+            "State": "Connected" if req.cluster._sees_qnetd(req.view) else "Connect failed"}
+
+
 @route("GET", "/cluster/backup")
 def backup_jobs(req: Request) -> list[dict[str, Any]]:
     req.require("Sys.Audit")

@@ -211,3 +211,27 @@ def test_any_garbage_answer_gives_a_valid_document_or_a_collect_error(path: str,
     except (CollectError, TargetUnavailable):
         return
     assert state.to_json()["schema_version"] == 1
+
+
+def _two_node_cluster() -> Cluster:
+    nodes = [{"name": "pve1", "ip": "192.168.1.11"}, {"name": "pve2", "ip": "192.168.1.12"}]
+    return build({"topology": {"nodes": nodes, "hosts": [{"name": "qnetd", "ip": "192.168.1.20"}],
+                               "cluster": {"name": "duo", "nodes": ["pve1", "pve2"]}}})
+
+
+def test_a_cluster_without_a_qdevice_has_none_in_the_state_document() -> None:
+    state = collect(SimulatorClient(_two_node_cluster())).state
+
+    assert state.cluster.clustered and state.cluster.qdevice is None
+
+
+def test_a_qdevice_set_up_with_pvecm_is_collected_with_its_host_algorithm_and_state() -> None:
+    cluster = _two_node_cluster()
+    result = cluster.run("pve1", "pvecm qdevice setup 192.168.1.20")
+    assert result.exit_code == 0, result.output
+    cluster.advance(10)
+
+    qdevice = collect(SimulatorClient(cluster)).state.cluster.qdevice
+
+    assert qdevice is not None
+    assert (qdevice.host, qdevice.algorithm, qdevice.state) == ("192.168.1.20", "ffsplit", "Connected")
