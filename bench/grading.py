@@ -1,7 +1,8 @@
 """Benchmark grading end to end: submissions -> Redis -> two real Celery worker processes -> reports.
 
-Builds a throw-away platform (its own SQLite database, or DATABASE_URL if
-set, and its own redis-server on a free port), loads a lab from
+Builds a throw-away platform (its own SQLite database, or the database
+DATABASE_URL names, e.g. an empty PostgreSQL database, and its own
+redis-server on a free port), loads a lab from
 courseware/content/week6/labs, gives every bench student an environment in
 which the lab's solution was typed, starts two `celery worker` processes
 (one pool process each), and measures:
@@ -129,14 +130,15 @@ def setup_lab(lab_slug: str, students: int):
     from grader.labs import load_lab
     from grader.models import Lab, LabEnvironment
 
-    course = Course.objects.create(slug="bench", code="BENCH", title="Bench")
+    tag = f"{int(time.time()) % 100000:05d}"  # several runs can share one database
+    course = Course.objects.create(slug=f"bench-{tag}", code="BENCH", title="Bench")
     module = Module.objects.create(course=course, slug="week6", number=6, title="Week 6")
     spec = load_lab(ROOT / "courseware" / "content" / "week6" / "labs" / lab_slug)
     lab = services.lab_store(module=module, spec=spec)
     Lab.objects.filter(pk=lab.pk).update(max_attempts=0, submit_interval_seconds=0, due_at=None, late_until=None)
     lab.refresh_from_db()
     users = get_user_model().objects.bulk_create(
-        [get_user_model()(username=f"student{i:04d}") for i in range(students)])
+        [get_user_model()(username=f"bench{tag}-{i:04d}") for i in range(students)])
     Membership.objects.bulk_create([Membership(user=u, course=course, role=Role.STUDENT) for u in users])
     first = services.environment_start(user=users[0], lab=lab)
     home = "pve1"
@@ -211,6 +213,12 @@ def burst(lab, users, count: int) -> dict:
             "workers": len({r.worker for r in runs}), "phase": {k: statistics.median(v) for k, v in phase.items()}}
 
 
+def connection_vendor() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--burst", type=int, default=1000)
@@ -233,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     rate = args.burst / result["drained"]
     rows = [
         ("lab", args.lab, ""),
+        ("database", connection_vendor(), ""),
         ("worker processes", str(args.workers), f"{result['workers']} took part"),
         ("idle submit->report p50", f"{statistics.median(client):.0f} ms", "aim < 300 ms"),
         ("idle submit->report p95", f"{percentile(client, 0.95):.0f} ms", "aim < 300 ms"),

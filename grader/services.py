@@ -264,7 +264,12 @@ def _mine(run_id: int, token: str):
 
 
 def run_grade(run_id: int, *, worker: str = "") -> bool:
-    """Claim, collect (or reuse evidence for a regrade), grade, write the report once."""
+    """Claim, collect (or reuse evidence for a regrade), grade, write evidence and report once.
+
+    The evidence is written together with the result (one commit less per grade, which is what a
+    PostgreSQL commit costs): a worker that dies before that leaves nothing half-written, and the
+    redelivered run collects again.
+    """
     from grader import grading
 
     token = run_claim(run_id)
@@ -273,28 +278,32 @@ def run_grade(run_id: int, *, worker: str = "") -> bool:
     run = GradingRun.objects.select_related("submission__lab__module", "submission__real_target",
                                             "source_run").get(pk=run_id)
     submission = run.submission
+    collected: dict = {}
     try:
         if run.kind == GradingRun.Kind.REGRADE and run.source_run and run.source_run.evidence:
             evidence = run.source_run.evidence
         else:
             evidence = grading.collect_evidence(submission)
-            _mine(run_id, token).update(evidence=evidence, collected_at=timezone.now())
+            collected = {"evidence": evidence, "collected_at": timezone.now()}
         report = grading.grade_evidence(submission, evidence)
     except grading.TargetUnavailable as exc:
         return _run_unavailable(run, token, str(exc), worker, final=exc.final)
     except Exception as exc:
         log.exception("grading run %s failed", run_id)
         done = _mine(run_id, token).update(
-            status=GradingRun.Status.FAILED, graded_at=timezone.now(), worker=worker[:255],
+            status=GradingRun.Status.FAILED, graded_at=timezone.now(), worker=worker[:255], **collected,
             message=f"The grader failed ({type(exc).__name__}); no attempt was used. Staff have been told.",
             completions=F("completions") + 1)
         if done and run.kind == GradingRun.Kind.GRADE:
             _attempt_refund(submission)
         return done == 1
-    report["phases"] = {"queued": run.queued_at.isoformat(), "started": run.started_at.isoformat()}
+    graded_at = timezone.now()
+    report["phases"] = {"queued": run.queued_at.isoformat(), "started": run.started_at.isoformat(),
+                        "collected": (collected.get("collected_at") or run.started_at).isoformat(),
+                        "graded": graded_at.isoformat()}
     written = _mine(run_id, token).update(
-        status=GradingRun.Status.GRADED, report=report, score=report.get("score"), graded_at=timezone.now(),
-        worker=worker[:255], message="", completions=F("completions") + 1,
+        status=GradingRun.Status.GRADED, report=report, score=report.get("score"), graded_at=graded_at,
+        worker=worker[:255], message="", completions=F("completions") + 1, **collected,
     )
     return written == 1
 
