@@ -3,8 +3,8 @@
 Models nothing itself: `shell` opens the emulated root console (interactive
 on a terminal, or one command per line from a pipe, echoing prompt and
 command), `run SCENARIO` prints a scenario's log, `pve-ha-test` hands over to
-the HA regression tester (simulator/ha/tester.py), and `serve` is reserved
-for the PVE API server.
+the HA regression tester (simulator/ha/tester.py), and `serve` to the PVE
+API server (simulator/api/server.py).
 """
 
 from __future__ import annotations
@@ -36,11 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run a scenario and print its log")
     run.add_argument("scenario")
     sub.add_parser("pve-ha-test", help="replay pve-ha-manager regression folders")
-    sub.add_parser("serve", help="serve the simulated PVE API over HTTPS (not yet available)")
+    sub.add_parser("serve", help="serve the simulated PVE API over HTTPS (python -m simulator serve --help)")
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        print("simulator serve: not available yet (the PVE API emulation is a later issue)", file=sys.stderr)
-        return 2
     try:
         if args.command == "run":
             return _run(args.scenario)
