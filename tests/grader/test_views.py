@@ -317,3 +317,22 @@ def test_lab_scores_for_a_gradebook(personas, lab):
     assert selectors.lab_scores_for(personas["alice"], personas["ops3"])[0]["score"] is None
     GradingRun.objects.filter(pk=run.pk).update(status="graded", score=0.75)
     assert selectors.lab_scores_for(personas["alice"], personas["ops3"])[0]["score"] == 0.75
+
+
+POSTS = ["lab-start", "lab-reset", "lab-console", "lab-submit"]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "bob", "oscar"])
+def test_posting_lab_actions_never_touches_someone_elses_environment(who, personas, lab, alices_work, client):
+    if who != "anonymous":
+        client.force_login(personas[who])
+    before = LabEnvironment.objects.get(user=personas["alice"])
+    for name in POSTS:
+        response = client.post(reverse(name, args=["ops3", lab.slug]), {"line": "power pve1 off"})
+        if who == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        elif who == "oscar":
+            assert response.status_code == 404, name
+    after = LabEnvironment.objects.get(user=personas["alice"])
+    assert (after.version, after.state) == (before.version, before.state)
+    assert personas["alice"].lab_submissions.count() == 1
