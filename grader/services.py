@@ -116,7 +116,9 @@ def environment_run(*, environment: LabEnvironment, line: str, now=None,
     """
     for _ in range(retries):
         now = now or timezone.now()
-        env = LabEnvironment.objects.select_related("lab").get(pk=environment.pk)
+        env = LabEnvironment.objects.select_related("lab").filter(pk=environment.pk).first()
+        if env is None:
+            raise Conflict("Your cluster was removed; start the lab again.")
         try:
             cluster = console.load_or_raise(env.state)
         except console.StateUnreadable:
