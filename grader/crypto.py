@@ -1,7 +1,8 @@
 """Secrets at rest: Fernet with settings.FIELD_ENCRYPTION_KEY (read at call time, never at import).
 
-FIELD_ENCRYPTION_KEY may hold several comma-separated keys: the first
-encrypts, all decrypt (MultiFernet), so keys can be rotated.
+MultiFernet over a comma-separated list is ready for key rotation (first
+encrypts, all decrypt), but the system check grader.E001 accepts one key
+today, so one key it is until that check learns lists.
 """
 
 from __future__ import annotations
