@@ -15,6 +15,8 @@ urlpatterns = [
     path("courses/<slug:slug>/labs/<slug:lab_slug>/picture", views.lab_picture, name="lab-picture"),
     path("courses/<slug:slug>/labs/<slug:lab_slug>/submit", views.lab_submit, name="lab-submit"),
     path("courses/<slug:slug>/labs/<slug:lab_slug>/dashboard/", views.lab_dashboard, name="lab-dashboard"),
+    path("courses/<slug:slug>/labs/<slug:lab_slug>/students/<str:username>/", views.student_environment,
+         name="student-environment"),
     path("courses/<slug:slug>/labs/<slug:lab_slug>/speed", views.lab_speed, name="lab-speed"),
     path("courses/<slug:slug>/labs/<slug:lab_slug>/regrade", views.lab_regrade_all, name="lab-regrade-all"),
     path("courses/<slug:slug>/submissions/<int:submission_id>/", views.submission_report,

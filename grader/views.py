@@ -77,7 +77,8 @@ def lab_list(request: HttpRequest, slug: str) -> HttpResponse:
     access = _enter(request, slug)
     labs = list(selectors.labs_for(access))
     mine = {e.lab_id: e for e in LabEnvironment.objects.filter(user=request.user, lab__in=labs)}
-    rows = [{"lab": lab, "environment": mine.get(lab.pk)} for lab in labs]
+    scores = {row["lab"].pk: row["score"] for row in selectors.lab_scores_for(request.user, access.course)}
+    rows = [{"lab": lab, "environment": mine.get(lab.pk), "score": scores.get(lab.pk)} for lab in labs]
     return render(request, "grader/lab_list.html", {"course": access.course, "rows": rows, "access": access})
 
 
@@ -238,6 +239,22 @@ def lab_speed(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
         count = services.environment_set_speed(lab=lab, speed=form.cleaned_data["speed"], user=student)
         messages.success(request, f"Speed factor {form.cleaned_data['speed']:g} set on {count} cluster(s).")
     return redirect("lab-dashboard", slug, lab.slug)
+
+
+@login_required
+@require_GET
+def student_environment(request: HttpRequest, slug: str, lab_slug: str, username: str) -> HttpResponse:
+    """Course staff look at a student's cluster and console (read-only: nothing is advanced or saved)."""
+    access = _enter(request, slug, staff=True)
+    lab = selectors.lab_get_for(access, lab_slug)
+    student = selectors.member_get(access, username)
+    environment = selectors.environment_get_for(student, lab) if student else None
+    if environment is None:
+        raise Http404("That student has not started this lab.")
+    cluster = console.load_or_none(environment.state)
+    return render(request, "grader/student_environment.html", {
+        "course": access.course, "lab": lab, "student": student, "environment": environment,
+        "picture": picture.render(cluster) if cluster else ""})
 
 
 @login_required

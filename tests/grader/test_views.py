@@ -336,3 +336,25 @@ def test_posting_lab_actions_never_touches_someone_elses_environment(who, person
     after = LabEnvironment.objects.get(user=personas["alice"])
     assert (after.version, after.state) == (before.version, before.state)
     assert personas["alice"].lab_submissions.count() == 1
+
+
+def test_course_staff_look_at_a_students_cluster_read_only(personas, lab, alices_work, client):
+    url = reverse("student-environment", args=["ops3", lab.slug, "alice"])
+    before = LabEnvironment.objects.get(user=personas["alice"])
+    for who, status in (("alice", 403), ("bob", 403), ("oscar", 404), ("terry", 200), ("ingrid", 200)):
+        client.force_login(personas[who])
+        response = client.get(url)
+        assert response.status_code == status, who
+    assert "pvecm create alicecluster" in response.content.decode() and "<svg" in response.content.decode()
+    assert client.get(reverse("student-environment", args=["ops3", lab.slug, "bob"])).status_code == 404
+    assert client.get(reverse("student-environment", args=["ops3", lab.slug, "oscar"])).status_code == 404
+    after = LabEnvironment.objects.get(user=personas["alice"])
+    assert (after.version, after.synced_at) == (before.version, before.synced_at)
+
+
+def test_the_lab_list_shows_the_students_latest_score(personas, lab, client):
+    services.environment_start(user=personas["alice"], lab=lab)
+    run = services.submission_create(user=personas["alice"], lab=lab).runs.get()
+    GradingRun.objects.filter(pk=run.pk).update(status="graded", score=0.6)
+    client.force_login(personas["alice"])
+    assert "graded 60%" in client.get(reverse("lab-list", args=["ops3"])).content.decode()
