@@ -59,6 +59,11 @@ def test_every_page_answers_each_persona_as_the_matrix_says(persona, week6, alic
     assert response.status_code == answer
     if answer == 200:
         assert "Quorum keeps two halves" in response.content.decode()
+    # every member may answer for themselves (staff try checkpoints out); outsiders get 404
+    q = question("w6-cp02-quorum-for-n")
+    response = client.post(answer_url(q), {"attempt": "1", "answer": "2"})
+    assert response.status_code == (404 if student == 404 else 302)
+    assert Answer.objects.filter(question=q, student=week6[persona]).count() == (0 if student == 404 else 1)
 
 
 def test_anonymous_visitors_are_sent_to_log_in_everywhere(week6, alices_answer, client) -> None:
