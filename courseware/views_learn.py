@@ -76,7 +76,7 @@ def question_answer(request: HttpRequest, slug: str, module_slug: str, question_
             "course": access.course, "message": error, "back": f"{anchor}#q-{question.source_id}"}, status=status)
     state = selectors.question_state(request.user, question)
     return render(request, "courseware/_question.html", {
-        "state": state, "course": access.course, "module": question.module, "error": error,
+        "state": state, "course": access.course, "access": access, "module": question.module, "error": error,
         "figure_base": figure_base(slug, module_slug), "number": question.position + 1, "focus_result": True,
     }, status=status)
 

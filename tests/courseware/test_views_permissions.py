@@ -122,3 +122,12 @@ def test_the_staff_navigation_shows_reports_only_to_staff(week6, client) -> None
     assert "My progress" in page and "Sections" in page and "Checkpoint reports" not in page
     client.force_login(week6["terry"])
     assert "Checkpoint reports" in client.get(reverse("course-home", args=["ops3"])).content.decode()
+
+
+def test_staff_see_a_preview_link_on_each_question_and_students_do_not(week6, client) -> None:
+    url = _url("section-detail", ["week6", "w6-quorum"])
+    preview = reverse("question-preview", args=["ops3", "week6", "w6-cp02-quorum-for-n"])
+    client.force_login(week6["alice"])
+    assert preview not in client.get(url).content.decode()
+    client.force_login(week6["terry"])
+    assert preview in client.get(url).content.decode()
