@@ -86,3 +86,11 @@ def test_pages_carry_a_content_security_policy(client):
 
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_list_of_fernet_keys_is_accepted_for_key_rotation():
+    keys = f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}"
+
+    result = _manage("check", env={"FIELD_ENCRYPTION_KEY": keys})
+
+    assert result.returncode == 0, result.stderr
