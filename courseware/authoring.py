@@ -97,9 +97,12 @@ def _stored(value: Any) -> Any:
     return value
 
 
-def course_load(folder: str | Path, *, course_slug: str | None = None) -> LoadReport:
-    """Validate `folder` (raises quiz.ContentError naming file:line:field) and upsert it in one transaction."""
-    content = load_course(folder)  # nothing below runs unless every file is valid
+def course_load(folder: str | Path, *, course_slug: str | None = None, content: QuizCourse | None = None
+                ) -> LoadReport:
+    """Validate `folder` (raises quiz.ContentError naming file:line:field) and upsert it in one transaction.
+
+    `content` is the folder already validated by `quiz.load_course`, for callers that check it first."""
+    content = content or load_course(folder)  # nothing below runs unless every file is valid
     with transaction.atomic():
         return _upsert_course(content, course_slug or course_slug_for(content.meta.id))
 
