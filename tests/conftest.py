@@ -45,10 +45,23 @@ def wait_for(predicate, timeout: float, interval: float = 0.1, what: str = "cond
 
 # ---------------------------------------------------------------- personas
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # PBKDF2's deliberate slowness is for attackers, not for the test suite.
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """PBKDF2's deliberate slowness is for attackers, not for the test suite.
+
+    Set once for the session, without pytest-django's `settings` fixture, so pure tests
+    (simulator, quiz engine) also run with `-p no:django`."""
+    from django.conf import settings
+
+    if not settings.configured:
+        yield
+        return
+    from django.contrib.auth import hashers
+
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+    yield
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path[:1]:
@@ -17,16 +16,6 @@ if str(ROOT) not in sys.path[:1]:
 import pytest  # noqa: E402
 
 from courseware.quiz import Course, load_course  # noqa: E402
-
-
-@pytest.fixture
-def settings() -> SimpleNamespace:
-    """The quiz engine never reads Django settings; this stands in for pytest-django's fixture
-
-    (which tests/conftest.py's autouse password-hasher fixture asks for), so these tests
-    also run with `-p no:django`, without a database or a configured Django.
-    """
-    return SimpleNamespace()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from web_helpers import WEEK6, django_settings_fixture, form_for, question, week6_fixture  # noqa: F401
+from web_helpers import WEEK6, form_for, question, week6_fixture  # noqa: F401
 
 from courseware.authoring import content_snapshot, course_load
 from courseware.models import Answer, Checkpoint, Course, Figure, Module, Question, Section

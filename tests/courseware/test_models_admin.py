@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.urls import reverse
-from web_helpers import django_settings_fixture, question, week6_fixture  # noqa: F401
+from web_helpers import question, week6_fixture  # noqa: F401
 
 from courseware.models import Answer, Checkpoint, Figure, ModuleContent, QuestionProgress, ReflectionComment, Section
 from courseware.models import Question as QuestionModel

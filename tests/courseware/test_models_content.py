@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
-from web_helpers import django_settings_fixture, question, week6_fixture  # noqa: F401
+from web_helpers import question, week6_fixture  # noqa: F401
 
 from courseware.models import Answer, Checkpoint, Question, QuestionProgress
 from courseware.models.content import question_validate

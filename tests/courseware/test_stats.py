@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from quiz_helpers import wrong_answer
-from web_helpers import django_settings_fixture, form_for, question, week6_fixture  # noqa: F401
+from web_helpers import form_for, question, week6_fixture  # noqa: F401
 
 from courseware.models import Membership, Role
 from courseware.quiz import answer_key, make_seed

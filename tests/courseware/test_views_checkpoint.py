@@ -10,7 +10,6 @@ from quiz_helpers import wrong_answer
 from web_helpers import (  # noqa: F401
     SIMULATOR_READY,
     answer_url,
-    django_settings_fixture,
     form_for,
     question,
     section_url,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from web_helpers import answer_url, django_settings_fixture, form_for, question, week6_fixture  # noqa: F401
+from web_helpers import answer_url, form_for, question, week6_fixture  # noqa: F401
 
 from courseware.models import Answer
 

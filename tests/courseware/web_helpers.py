@@ -25,21 +25,6 @@ def week6_files():
     return _CONTENT[0]
 
 
-@pytest.fixture(name="settings")
-def django_settings_fixture():
-    """pytest-django's own `settings` fixture, for the database tests in this folder.
-
-    tests/courseware/conftest.py replaces `settings` with a stand-in so that the pure
-    quiz tests run without Django; modules that import this fixture get the real one back
-    (and with it tests/conftest.py's fast password hasher).
-    """
-    from pytest_django.fixtures import Settings
-
-    wrapper = Settings(_is_pytest_django=True)
-    yield wrapper
-    wrapper._finalize()
-
-
 @pytest.fixture(name="week6")
 def week6_fixture(personas):
     """personas (alice, bob, terry, ingrid in ops3; oscar in ops4) with the week 6 content loaded into ops3."""
