@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from courseware.forms import RosterUploadForm
+from courseware.gradebook import gradebook_for
 from courseware.models import Membership
 from courseware.permissions import course_get_for, courses_for
 from courseware.roster import RosterError, roster_import
@@ -39,7 +40,8 @@ def course_home(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def course_grades(request: HttpRequest, slug: str) -> HttpResponse:
     access = _enter(request, slug)
-    return render(request, "courseware/grades.html", {"course": access.course})
+    return render(request, "courseware/grades.html", {"course": access.course,
+                  "gradebook": gradebook_for(request.user, access.course)})
 
 
 @login_required

@@ -10,6 +10,15 @@ class GraderConfig(AppConfig):
         from grader import system_checks  # noqa: F401  (registers system checks)
 
         self._add_navigation()
+        self._add_gradebook_source()
+
+    @staticmethod
+    def _add_gradebook_source() -> None:
+        from courseware.gradebook import GRADE_SOURCES
+        from grader.selectors import lab_grade_rows
+
+        if lab_grade_rows not in GRADE_SOURCES:
+            GRADE_SOURCES.append(lab_grade_rows)
 
     @staticmethod
     def _add_navigation() -> None:

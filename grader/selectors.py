@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from courseware.permissions import CourseAccess
@@ -120,6 +121,25 @@ def lab_scores_for(user, course) -> list[dict[str, Any]]:
         run = runs.order_by("-submission__created_at", "-graded_at").first()
         rows.append({"lab": lab, "score": run.score if run else None, "run": run,
                      "submission": run.submission if run else None})
+    return rows
+
+
+def lab_grade_rows(user, course, module) -> list:
+    """The gradebook rows of `module`'s labs (courseware.gradebook source): latest graded score."""
+    from courseware.gradebook import GradeRow
+
+    rows = []
+    for entry in lab_scores_for(user, course):
+        lab, run = entry["lab"], entry["run"]
+        if lab.module_id != module.pk:
+            continue
+        report = (run.report or {}) if run else {}
+        max_points = float(report.get("max_points") or 100)
+        points = None if run is None else float(report.get("points", (run.score or 0) * max_points))
+        url = (reverse("submission-report", args=[course.slug, entry["submission"].pk]) if run
+               else reverse("lab-workspace", args=[course.slug, lab.slug]))
+        rows.append(GradeRow("Lab", lab.title, url, points, max_points,
+                             "graded" if run else "not submitted yet"))
     return rows
 
 
