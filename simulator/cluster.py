@@ -5,7 +5,8 @@ them, one pmxcfs database per cluster (or standalone node), a virtual clock
 with an event queue, a seeded RNG, the event log, tasks, and the extension
 points (subsystems, guest request hook, command registry). Behaviour is split
 into mixins by domain: membership.py (corosync/quorum), setup.py (pvecm
-create/add/delnode/expected/qdevice), guest_ops.py, migration.py, faults.py.
+create/add/delnode/expected/qdevice), guest_ops.py, migration.py, faults.py,
+shutdown.py.
 Persistence is lossless: `Cluster.from_json(c.to_json())` behaves exactly
 like `c`. Leaves out: anything not listed in those modules' docstrings.
 """
@@ -28,6 +29,7 @@ from simulator.migration import MigrationMixin
 from simulator.nodes import ExternalHost, Node
 from simulator.pmxcfs import CfsDb, lock_holder, release_lock, try_lock
 from simulator.setup import SetupMixin
+from simulator.shutdown import ShutdownMixin
 from simulator.storage import default_storages
 from simulator.subsystems import (
     EVENT_HANDLERS,
@@ -60,7 +62,7 @@ class CommandResult:
         return self.exit_code == 0
 
 
-class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, FaultsMixin, ViewsMixin):
+class Cluster(MembershipMixin, SetupMixin, GuestOpsMixin, MigrationMixin, FaultsMixin, ShutdownMixin, ViewsMixin):
     """Everything the simulator knows; see docs/simulator.md for the API."""
 
     def __init__(self, seed: int = 0, epoch: int = DEFAULT_EPOCH) -> None:

@@ -5,8 +5,9 @@ its running guests and corosync's runtime state; a booted node starts
 pve-cluster and, if clustered, corosync), a node's whole network off/on, a
 single link between two machines down/up, an arbitrary split into groups
 (`partition pve1,pve2|pve3`, `partition heal`), and a crashed service
-(`crash pve2 corosync`). Command syntax: `power NODE on|off`,
-`network NODE on|off`, `link A B down|up`, `partition A,B|C`, `crash NODE SERVICE`.
+(`crash pve2 corosync`), and a clean `shutdown NODE` / `reboot NODE` (shutdown.py).
+Command syntax: `power NODE on|off`, `network NODE on|off`, `link A B down|up`,
+`partition A,B|C`, `crash NODE SERVICE`, `shutdown NODE`, `reboot NODE`.
 Leaves out: flapping links, packet loss and latency.
 """
 
@@ -20,13 +21,15 @@ from simulator.nodes import SERVICES, ExternalHost, Node
 if TYPE_CHECKING:
     from simulator.cluster import Cluster
 
-FAULT_COMMANDS = ("power", "network", "link", "partition", "crash")
+FAULT_COMMANDS = ("power", "network", "link", "partition", "crash", "shutdown", "reboot")
 FAULT_USAGE = {
     "power": "usage: power NODE on|off",
     "network": "usage: network NODE on|off",
     "link": "usage: link A B down|up",
     "partition": "usage: partition NODE[,NODE...]|NODE[,NODE...][|...]  or  partition heal",
     "crash": "usage: crash NODE corosync|pve-cluster",
+    "shutdown": "usage: shutdown NODE",
+    "reboot": "usage: reboot NODE",
 }
 
 
@@ -53,6 +56,7 @@ class FaultsMixin:
         node = self.nodes[name]
         node.running = []
         node.expected_override = None
+        node.shutdown = None  # a clean shutdown ends here (or is cut short by the power fault)
         for task in node.tasks:
             if task.running and not on:
                 task.finish(self.clock.wall(), "unexpected status")  # the worker died with the node
@@ -170,6 +174,18 @@ class FaultsMixin:
         if any(not g for g in groups):
             return False
         self.partition(groups)
+        return True
+
+    def _fault_shutdown(self: Cluster, args: list[str]) -> bool:
+        if len(args) != 1:
+            return False
+        self.shutdown_node(args[0])
+        return True
+
+    def _fault_reboot(self: Cluster, args: list[str]) -> bool:
+        if len(args) != 1:
+            return False
+        self.shutdown_node(args[0], reboot=True)
         return True
 
     def _fault_crash(self: Cluster, args: list[str]) -> bool:

@@ -3,9 +3,9 @@
 Models: power, the node's network as a whole, the systemd services that
 matter for clustering (corosync, pve-cluster), the guests currently running
 on the node (processes, which are not in /etc/pve), its task list, process
-ids and boot time. Leaves out: CPU and memory accounting beyond static sizes,
-and more than one NIC (a node's network is on or off; single links are cut
-at cluster level).
+ids, boot time and a clean shutdown or reboot in progress (shutdown.py).
+Leaves out: CPU and memory accounting beyond static sizes, and more than one
+NIC (a node's network is on or off; single links are cut at cluster level).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Node:
     tasks: list[Task] = field(default_factory=list)
     cpus: int = 8
     memory_mib: int = 65536
+    shutdown: dict[str, Any] | None = None  # {"kind": "poweroff"|"reboot", "since": t} while going down
 
     def is_running(self, vmid: int) -> bool:
         return vmid in self.running

@@ -66,9 +66,7 @@ def execute(cluster: Cluster, node: str, line: str, user: str = "root@pam") -> C
     if node not in cluster.nodes:
         return CommandResult(f"-bash: no such node '{node}'", 1)
     if not cluster.nodes[node].power and argv[0] not in _ALWAYS:
-        # Simulator message: the console stays attached to a dead node.
-        return CommandResult(f"Connection to {node} closed by remote host. "
-                             f"({node} is powered off; try: power {node} on)", 255)
+        return CommandResult(connection_closed(node), 255)
     try:
         result = handler(Context(cluster, node, user), argv[1:])
     except PveError as exc:
@@ -80,7 +78,14 @@ def execute(cluster: Cluster, node: str, line: str, user: str = "root@pam") -> C
     return result
 
 
-_ALWAYS = {"power", "network", "link", "partition", "crash", "help", "exit", "logout", "sleep", "ssh"}
+def connection_closed(node: str) -> str:
+    """Simulator message: the console stays attached to a dead node."""
+    return f"Connection to {node} closed by remote host. ({node} is powered off; try: power {node} on)"
+
+
+# `shutdown` and `reboot` are also fault commands (`reboot pve2`); their local form checks power itself
+_ALWAYS = {"power", "network", "link", "partition", "crash", "help", "exit", "logout", "sleep", "ssh", "shutdown",
+           "reboot"}
 _LOADED = False
 
 
@@ -89,4 +94,4 @@ def _load_builtins() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from simulator.cli import corosync_tools, faults, pct, pvecm, qm, system  # noqa: F401
+    from simulator.cli import corosync_tools, faults, node_power, pct, pvecm, pvesh, qm, system  # noqa: F401

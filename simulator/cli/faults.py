@@ -1,7 +1,8 @@
 """Fault commands in the shell (simulator-only; not on a real node).
 
 Models: `power NODE on|off`, `network NODE on|off`, `link A B down|up`,
-`partition A,B|C` / `partition heal`, `crash NODE corosync|pve-cluster`, and
+`partition A,B|C` / `partition heal`, `crash NODE corosync|pve-cluster`
+(`shutdown NODE` / `reboot NODE` live in node_power.py), and
 `sleep N` (let N virtual seconds pass). They work from any node, even one
 that is powered off, so a person can break the cluster and watch.
 """
@@ -36,5 +37,6 @@ def sleep(ctx: Context, args: list[str]) -> str:
 
 
 for _verb in FAULT_COMMANDS:
-    register_command(_verb, _fault(_verb))
+    if _verb not in ("shutdown", "reboot"):  # node_power.py: also `shutdown -h now` / `reboot` on the node
+        register_command(_verb, _fault(_verb))
 register_command("sleep", sleep)

@@ -2,8 +2,9 @@
 
 Models: `systemctl status|start|stop|restart corosync|pve-cluster` (status
 layout after systemd 252 as on Debian 12; UNVERIFIED details such as memory
-figures are fixed), `journalctl -u UNIT [-n N]` showing the simulator's
-events for that unit, `ssh NODE [command]` (refused when the network does not
+figures are fixed), `systemctl poweroff|reboot` (a clean shutdown,
+node_power.py), `journalctl -u UNIT [-n N]` showing the simulator's events
+for that unit, `ssh NODE [command]` (refused when the network does not
 connect the two), `cat` for the files of /etc/pve the course looks at, and
 `mv` of a guest config between node directories (the manual recovery
 procedure). Leaves out: every other file and command.
@@ -15,6 +16,7 @@ import re
 import time
 
 from simulator.cli import COMMANDS, Context, register_command
+from simulator.cli.node_power import start_local_shutdown
 from simulator.cluster import CommandResult
 from simulator.errors import PveError
 from simulator.log import journal_line
@@ -125,6 +127,9 @@ def _journal_lines(ctx: Context, unit: str | None, limit: int | None) -> list[st
 
 
 def systemctl(ctx: Context, args: list[str]) -> CommandResult | str:
+    if len(args) == 1 and args[0] in ("poweroff", "reboot"):
+        start_local_shutdown(ctx, reboot=args[0] == "reboot")
+        return ""
     if len(args) != 2 or args[0] not in ("status", "start", "stop", "restart"):
         raise PveError("Too few arguments." if len(args) < 2 else "Unknown command verb or too many arguments.", 1)
     verb, unit = args[0], args[1].removesuffix(".service")
@@ -225,14 +230,16 @@ def help_(ctx: Context, args: list[str]) -> str:
              "  pvecm create|add|status|nodes|expected|delnode|qdevice   cluster management",
              "  corosync-quorumtool -s|-l   corosync-cfgtool -s          corosync status",
              "  qm ... / pct ...   VMs and containers (create, start, stop, migrate, snapshot, ...)",
-             "  systemctl status|start|stop|restart corosync|pve-cluster",
+             "  systemctl status|start|stop|restart corosync|pve-cluster   systemctl poweroff|reboot",
+             "  shutdown -h|-r now   poweroff   reboot   pvesh get|set /cluster/options [--ha shutdown_policy=P]",
              "  journalctl -u corosync|pve-cluster   hostname   ssh NODE [CMD]   cat FILE   exit",
              "Simulator-only (faults and time):",
              "  power NODE on|off   network NODE on|off   link A B down|up",
-             "  partition A,B|C   partition heal   crash NODE corosync|pve-cluster   sleep SECONDS"]
+             "  partition A,B|C   partition heal   crash NODE corosync|pve-cluster   sleep SECONDS",
+             "  shutdown NODE   reboot NODE   (a clean shutdown / reboot of NODE, HA shutdown policy applies)"]
     builtin = {"pvecm", "corosync-quorumtool", "corosync-cfgtool", "qm", "pct", "systemctl", "journalctl",
                "hostname", "ssh", "cat", "mv", "exit", "logout", "help", "power", "network", "link",
-               "partition", "crash", "sleep"}
+               "partition", "crash", "sleep", "shutdown", "reboot", "poweroff", "pvesh"}
     extra = sorted((set(COMMANDS) | set(ctx.cluster.commands)) - builtin)
     if extra:
         lines.append("Also available: " + " ".join(extra))

@@ -11,9 +11,10 @@ locks from pmxcfs (`/etc/pve/priv/lock`, 120 s), the HA files in /etc/pve
 migrate, move config on recovery), and watchdogs: a watchdog not updated for
 60 s powers its node off (the simulated reset).
 
-HA migrations run as the cluster's real migration tasks (`MigrationWait`).
-Leaves out: node shutdown/reboot policies (the cluster has no `shutdown`
-command yet).
+HA migrations run as the cluster's real migration tasks (`MigrationWait`);
+`is_node_shutdown()` reports a clean shutdown or reboot the cluster has begun
+(simulator/shutdown.py), so the LRM picks its shutdown policy from
+datacenter.cfg (`ha: shutdown_policy=...`). Leaves out: hardware fencing.
 """
 
 from __future__ import annotations
@@ -121,6 +122,10 @@ class ClusterEnv(HAEnv):
 
     def get_node_version(self, node: str) -> str | None:
         return NODE_VERSION
+
+    def is_node_shutdown(self) -> tuple[bool, bool]:
+        kind = self.cluster.shutting_down(self.node)
+        return (kind is not None, kind == "reboot")
 
     # files in /etc/pve ---------------------------------------------------------
     def _read(self, path: str) -> str:

@@ -5,8 +5,13 @@ boot, killed by power loss), one round every 10 virtual seconds in node
 order, watchdog-mux (a watchdog not updated for 60 s resets the node: the
 simulator powers it off), the `ha-manager` command, and `qm`/`pct` requests
 on HA-managed guests being turned into HA requests (`Requesting HA start for
-VM 100`). The daemons' state survives `Cluster.to_json()`/`from_json()`.
-Leaves out: node shutdown and reboot (the cluster has no such command yet).
+VM 100`), and a clean node shutdown or reboot (simulator/shutdown.py): systemd
+stops pve-ha-lrm first (`received signal TERM`, then the LRM's shutdown request,
+which picks freeze, stop or maintenance from the shutdown policy and keeps the
+node going down until its services are frozen, stopped or migrated away), then
+pve-ha-crm; neither restarts before the node boots again. The daemons' state
+survives `Cluster.to_json()`/`from_json()`.
+Leaves out: `systemctl stop pve-ha-lrm` by hand and the `watchdog closed` lines.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from simulator.subsystems import GuestRequest
 
 NAME = "ha"
+UNITS = {"crm": "PVE Cluster HA Resource Manager Daemon", "lrm": "PVE Local HA Resource Manager Daemon"}
 
 
 class ClusterHA:
@@ -34,9 +40,11 @@ class ClusterHA:
         self.lrm: dict[str, LRM] = {}
         self.saved = state or {}
         self.cluster: Cluster | None = None
+        self.stopped: dict[str, float] = {}  # node -> boot time whose daemons stopped for a clean shutdown
         if state:
             self.watchdogs = {k: dict(v) for k, v in state.get("watchdogs", {}).items()}
             self.wd_counter = int(state.get("wd_counter", 0))
+            self.stopped = {k: float(v) for k, v in state.get("stopped", {}).items()}
 
     # subsystem protocol -----------------------------------------------------------
     def attach(self, cluster: Cluster) -> None:
@@ -54,20 +62,65 @@ class ClusterHA:
             if not self._alive(cluster, node):
                 self._kill(node)
                 continue
-            if node not in self.crm:
+            boot = cluster.nodes[node].boot_time
+            if self.stopped.get(node) == boot:
+                self._check_watchdogs(cluster, now)
+                continue  # stopped for a shutdown; they start again with the next boot
+            self.stopped.pop(node, None)
+            if node not in self.crm and node not in self.lrm:
+                if cluster.shutting_down(node):
+                    self.stopped[node] = boot  # going down before they ever ran
+                    continue
                 self.crm[node] = CRM(ClusterEnv(self, cluster, node, "crm"))
                 self.lrm[node] = LRM(ClusterEnv(self, cluster, node, "lrm"))
-            for daemon in (self.crm[node], self.lrm[node]):
+            for kind, daemons in (("crm", self.crm), ("lrm", self.lrm)):
+                daemon = daemons.get(node)
+                if daemon is None:
+                    continue
                 try:
-                    daemon.do_one_iteration()
+                    running = daemon.do_one_iteration()
                 except HAError as err:
                     cluster.log.add(now, node, "pve-ha", f"unexpected error - {err}")
+                    continue
+                if not running and daemon.shutdown_request:
+                    self._daemon_exited(cluster, node, kind, now)
             self._check_watchdogs(cluster, now)
 
     def to_json(self) -> dict[str, Any]:
-        daemons = {node: {"crm": _crm_state(self.crm[node]), "lrm": _lrm_state(self.lrm[node])}
-                   for node in sorted(self.crm)}
-        return {"watchdogs": self.watchdogs, "wd_counter": self.wd_counter, "daemons": daemons}
+        daemons = {node: {"crm": _crm_state(self.crm[node]) if node in self.crm else None,
+                          "lrm": _lrm_state(self.lrm[node]) if node in self.lrm else None}
+                   for node in sorted(set(self.crm) | set(self.lrm))}
+        return {"watchdogs": self.watchdogs, "wd_counter": self.wd_counter, "daemons": daemons,
+                "stopped": dict(sorted(self.stopped.items()))}
+
+    # clean node shutdown (simulator/shutdown.py) ------------------------------------
+    def node_shutdown(self, cluster: Cluster, node: str, reboot: bool) -> None:
+        """systemd stops pve-ha-lrm first: its shutdown request applies the shutdown policy."""
+        lrm = self.lrm.get(node)
+        if lrm is not None:
+            self._stop_unit(cluster, node, "lrm")
+            lrm.request_shutdown()
+        elif node in self.crm:
+            self._stop_unit(cluster, node, "crm")
+            self.crm[node].request_shutdown()
+
+    def node_shutdown_busy(self, cluster: Cluster, node: str) -> bool:
+        return self._alive(cluster, node) and (node in self.crm or node in self.lrm)
+
+    def _stop_unit(self, cluster: Cluster, node: str, kind: str) -> None:
+        now = cluster.clock.now
+        cluster.log.add(now, node, f"systemd:pve-ha-{kind}", f"Stopping pve-ha-{kind}.service - {UNITS[kind]}...")
+        cluster.log.add(now, node, f"pve-ha-{kind}", "received signal TERM")
+
+    def _daemon_exited(self, cluster: Cluster, node: str, kind: str, now: float) -> None:
+        (self.crm if kind == "crm" else self.lrm).pop(node, None)
+        cluster.log.add(now, node, f"pve-ha-{kind}", "server stopped")  # UNVERIFIED: PVE::Daemon's last line
+        cluster.log.add(now, node, f"systemd:pve-ha-{kind}", f"Stopped pve-ha-{kind}.service - {UNITS[kind]}.")
+        if kind == "lrm" and node in self.crm:
+            self._stop_unit(cluster, node, "crm")  # pve-ha-lrm is ordered after pve-ha-crm: it stops first
+            self.crm[node].request_shutdown()
+        elif node not in self.crm and node not in self.lrm:
+            self.stopped[node] = cluster.nodes[node].boot_time
 
     # watchdog-mux -----------------------------------------------------------------
     def watchdog_open(self, node: str, now: int) -> str:
@@ -128,11 +181,15 @@ class ClusterHA:
     def _restore(self, cluster: Cluster, node: str, saved: dict[str, Any]) -> None:
         crm_env, lrm_env = ClusterEnv(self, cluster, node, "crm"), ClusterEnv(self, cluster, node, "lrm")
         crm_env.muted = lrm_env.muted = True
-        crm, lrm = CRM(crm_env), LRM(lrm_env)
-        _restore_crm(crm, saved["crm"])
-        _restore_lrm(lrm, saved["lrm"])
+        if saved.get("crm") is not None:
+            crm = CRM(crm_env)
+            _restore_crm(crm, saved["crm"])
+            self.crm[node] = crm
+        if saved.get("lrm") is not None:
+            lrm = LRM(lrm_env)
+            _restore_lrm(lrm, saved["lrm"])
+            self.lrm[node] = lrm
         crm_env.muted = lrm_env.muted = False
-        self.crm[node], self.lrm[node] = crm, lrm
 
 
 def _crm_state(crm: CRM) -> dict[str, Any]:
