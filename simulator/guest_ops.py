@@ -213,7 +213,10 @@ class GuestOpsMixin:
             return
         for guest in self.db_of(node.name).guests_on(node.name):
             if guest.config.get("onboot") == "1" and not node.is_running(guest.vmid) and not guest.lock:
-                self.start_guest(node.name, guest.vmid, guest.type, "root@pam")
+                # like startall's vm_start, an HA-managed guest becomes an HA start request
+                request = GuestRequest(node.name, "root@pam", "start", guest.vmid, guest.type)
+                if self.forward_guest_request(request) is None:
+                    self.start_guest(node.name, guest.vmid, guest.type, "root@pam")
 
     # -- snapshots --------------------------------------------------------------------------
     def snapshot_guest(self: Cluster, node: str, vmid: int, type_: str, name: str, user: str = "root@pam",

@@ -16,6 +16,7 @@ Leaves out: `systemctl stop pve-ha-lrm` by hand and the `watchdog closed` lines.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 from .cli import run_ha_manager
@@ -208,7 +209,10 @@ def _lrm_state(lrm: LRM) -> dict[str, Any]:
                for sid, w in lrm.workers.items()}
     return {"state": lrm.state, "wd": lrm.ha_agent_wd, "idle": lrm.active_idle_rounds, "mode": lrm.mode,
             "results": lrm.results, "restart_tries": lrm.restart_tries, "shutdown": lrm.shutdown_request,
-            "shutdown_errors": lrm.shutdown_errors, "workers": workers}
+            "shutdown_errors": lrm.shutdown_errors, "workers": workers,
+            # what the LRM last read from the manager status: a shutdown request acts on it at once
+            "service_status": copy.deepcopy(lrm.service_status), "node_status": lrm.node_status,
+            "disarm_requested": lrm.disarm_requested}
 
 
 def _restore_crm(crm: CRM, saved: dict[str, Any]) -> None:
@@ -228,6 +232,9 @@ def _restore_lrm(lrm: LRM, saved: dict[str, Any]) -> None:
     lrm.ha_agent_wd, lrm.active_idle_rounds, lrm.mode = saved["wd"], saved["idle"], saved["mode"]
     lrm.results, lrm.restart_tries = dict(saved["results"]), dict(saved["restart_tries"])
     lrm.shutdown_request, lrm.shutdown_errors = saved["shutdown"], saved["shutdown_errors"]
+    lrm.service_status = copy.deepcopy(saved.get("service_status", {}))
+    lrm.node_status = saved.get("node_status", "unknown")
+    lrm.disarm_requested = bool(saved.get("disarm_requested", False))
     for sid, w in saved.get("workers", {}).items():
         pending = w.get("pending")
         lrm.workers[sid] = {**w, "pending": MigrationWait(lrm.haenv, **pending) if pending else None}

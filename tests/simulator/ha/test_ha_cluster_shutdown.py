@@ -275,19 +275,36 @@ def test_pvesh_needs_quorum_to_write() -> None:
     assert result.exit_code != 0 and "Permission denied" in result.output
 
 
-@pytest.mark.parametrize("restore_at", [5, 15, 45, 100, 130])
-def test_a_shutdown_in_progress_survives_a_save_and_restore(restore_at: int) -> None:
+@pytest.mark.parametrize("policy", ["migrate", "conditional"])
+@pytest.mark.parametrize("restore_at", [-1, 5, 15, 45, 100, 130])
+def test_a_shutdown_in_progress_survives_a_save_and_restore(policy: str, restore_at: int) -> None:
+    """-1: saved and restored just before the reboot (the restored LRM must still know its services)."""
     def history(restore: bool) -> list[tuple[float, str, str, str]]:
-        cluster = lab([vm(100, "pve2"), vm(200, "pve2", onboot=1)], "migrate")
+        cluster = lab([vm(100, "pve2"), vm(200, "pve2", onboot=1)], policy)
         run(cluster, "ha-manager add vm:100")
         cluster.advance(60)
         mark = cluster.log.mark()
-        run(cluster, "reboot pve2")
-        cluster.advance(restore_at)
-        if restore:
+        if restore and restore_at < 0:
             cluster = Cluster.from_json(cluster.to_json())
-        cluster.advance(300 - restore_at)
+        run(cluster, "reboot pve2")
+        cluster.advance(max(restore_at, 0))
+        if restore and restore_at >= 0:
+            cluster = Cluster.from_json(cluster.to_json())
+        cluster.advance(300 - max(restore_at, 0))
         assert runs_on(cluster, 100) == ["pve2"] and runs_on(cluster, 200) == ["pve2"]
         return [(e.time, e.node, e.source, e.message) for e in cluster.log.since(mark)]
 
     assert history(restore=True) == history(restore=False)
+
+
+def test_an_ha_vm_with_onboot_is_left_to_ha_after_a_reboot() -> None:
+    cluster = lab([vm(100, "pve2", onboot=1)])
+    run(cluster, "ha-manager add vm:100")
+    cluster.advance(60)
+    mark = cluster.log.mark()
+    run(cluster, "reboot pve2")
+    cluster.advance(30 + BOOT_DELAY)
+    assert cluster.nodes["pve2"].power and runs_on(cluster, 100) == [], "startall does not start it behind HA"
+    assert service_line(cluster) == "service vm:100 (pve2, freeze)"
+    watch(cluster, 60)
+    assert runs_on(cluster, 100) == ["pve2"] and "pve2/lrm: starting service vm:100" in ha_log(cluster, mark)
