@@ -5,7 +5,9 @@ manager in simulator/ha, later Ceph) plug into the cluster's event loop
 without the core importing them. A subsystem is any object with
 `tick(cluster, now)` and `to_json()`; it may also define `attach(cluster)`
 (called when registered and again after a restore, e.g. to install
-`cluster.guest_request_hook`). To survive `Cluster.from_json`, register a
+`cluster.guest_request_hook`), and take part in a clean node shutdown
+(shutdown.py) with `node_shutdown(cluster, node, reboot)` (told when it
+begins) and `node_shutdown_busy(cluster, node) -> bool` (the node waits). To survive `Cluster.from_json`, register a
 factory for its name with `register_subsystem_type(name, factory)`; state of
 a subsystem whose factory is not registered is kept verbatim and written back
 unchanged, so nothing is lost.
