@@ -47,9 +47,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "section"
 
 
-def _rewrite(tokens: list[Token], figure_base: str) -> None:
+def _rewrite(tokens: list[Token], figure_base: str, heading_offset: int = 0) -> None:
     used: set[str] = set()
     for n, token in enumerate(tokens):
+        if heading_offset and token.type in {"heading_open", "heading_close"}:
+            token.tag = f"h{min(6, int(token.tag[1]) + heading_offset)}"
         if token.type == "heading_open" and token.tag in {"h2", "h3", "h4"} and n + 1 < len(tokens):
             slug = _slug(tokens[n + 1].content)
             while slug in used:
@@ -64,11 +66,12 @@ def _rewrite(tokens: list[Token], figure_base: str) -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def render_markdown(text: str, figure_base: str = "") -> str:
-    """Sanitised HTML for `text`; `figure_base` is the URL prefix of the module's figures."""
+def render_markdown(text: str, figure_base: str = "", heading_offset: int = 0) -> str:
+    """Sanitised HTML for `text`; `figure_base` is the URL prefix of the module's figures;
+    `heading_offset` demotes headings (1: `#` becomes h2) for text shown under a page's own headings."""
     md = MarkdownIt("js-default")
     tokens = md.parse(text)
-    _rewrite(tokens, figure_base)
+    _rewrite(tokens, figure_base, heading_offset)
     html = FIGURE_PARAGRAPH.sub(_figure, md.renderer.render(tokens, md.options, {}))
     return nh3.clean(
         html,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from html import escape
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -64,11 +63,10 @@ def _enter(request: HttpRequest, slug: str, **required) -> CourseAccess:
 
 
 def _instructions_html(lab: Lab) -> str:
-    try:
-        from courseware.markdown import render_markdown
-    except ImportError:  # the courseware renderer is not there: show the source, escaped
-        return f"<pre>{escape(lab.instructions)}</pre>"
-    return render_markdown(lab.instructions)
+    from courseware.markdown import render_markdown
+
+    # The instructions sit under the page's h1 and the card's h2 "Instructions".
+    return render_markdown(lab.instructions, heading_offset=2)
 
 
 @login_required
