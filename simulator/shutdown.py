@@ -7,8 +7,10 @@ Models the order in which a PVE node goes down:
    hears of it at once (the HA stack: pve-ha-lrm gets its shutdown request and acts on the
    shutdown policy, then pve-ha-crm stops);
 2. the node waits, polled every second, while a subsystem's `node_shutdown_busy(cluster, node)`
-   is true (pve-ha-lrm freezing, stopping or migrating its services away), at most
-   STOP_TIMEOUT seconds;
+   is true (pve-ha-lrm freezing, stopping or migrating its services away). Like pve-ha-lrm's
+   unit this has no time limit: services that cannot move (migrate policy, strict rules) make
+   the shutdown hang "until you manually intervene" (ha-manager docs), e.g. `power NODE off`;
+   after HANG_HINT seconds the simulator says so once in its log;
 3. pve-guests shuts down every guest still running (`stopall`, highest VMID first);
 4. corosync and pmxcfs stop and the node powers off; a reboot powers it on again
    BOOT_DELAY seconds later, and guests with `onboot: 1` start once it is quorate, as after
@@ -32,9 +34,7 @@ if TYPE_CHECKING:
 STEP = "node-shutdown"
 BOOT = "node-reboot"
 POLL = 1.0
-# UNVERIFIED: pve-ha-lrm's unit waits as long as it takes; the simulator gives up after 15 minutes
-# so a shutdown that cannot drain its node (migrate policy, nowhere to go) still ends.
-STOP_TIMEOUT = 900.0
+HANG_HINT = 300.0  # simulator hint only: a node still draining after 5 minutes probably hangs
 GUEST_SHUTDOWN = 5.0  # UNVERIFIED: seconds pve-guests needs for the guests' ACPI shutdown
 BOOT_DELAY = 60.0  # UNVERIFIED: firmware + kernel + systemd until corosync and pmxcfs run again
 
@@ -79,11 +79,13 @@ class ShutdownMixin:
             return  # powered off (or rebooted by hand) since
         name, now = node.name, self.clock.now
         if data["step"] == "services":
-            if self._shutdown_busy(name) and now - node.shutdown["since"] < STOP_TIMEOUT:
+            if self._shutdown_busy(name):
+                if now - node.shutdown["since"] >= HANG_HINT and not node.shutdown.get("hinted"):
+                    node.shutdown["hinted"] = True
+                    self.log.add(now, name, "sim", f"{name}: shutdown still waiting for pve-ha-lrm (HA services "
+                                                   f"that cannot move away); intervene, e.g. power {name} off")
                 self.schedule(POLL, STEP, data)
                 return
-            if self._shutdown_busy(name):
-                self.log.add(now, name, "sim", f"{name}: services did not stop in {STOP_TIMEOUT:g} s, going on")
             self._stop_all_guests(name)
             self.schedule(GUEST_SHUTDOWN, STEP, {**data, "step": "poweroff"})
             return

@@ -1,4 +1,4 @@
-"""Property on the cluster simulator: random power, network and link faults never run an HA VM twice."""
+"""Property on the cluster simulator: random faults and clean shutdowns/reboots never run an HA VM twice."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from simulator.scenario import build
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> tuple[int, dict[int, str], list[tuple]]:
+def cases(draw: st.DrawFn, clean: bool = False) -> tuple[int, dict[int, str], list[tuple]]:
     count = draw(st.integers(3, 7))
     nodes = [f"pve{i}" for i in range(1, count + 1)]
     vmids = draw(st.lists(st.integers(100, 110), min_size=1, max_size=5, unique=True))
@@ -21,7 +21,11 @@ def cases(draw: st.DrawFn) -> tuple[int, dict[int, str], list[tuple]]:
     switch = st.tuples(st.sampled_from(["power", "network"]), st.sampled_from(nodes), st.booleans())
     link = st.tuples(st.just("link"), st.sampled_from(nodes), st.sampled_from(nodes), st.booleans())
     delay = st.tuples(st.just("delay"), st.integers(10, 200))
-    return count, placement, draw(st.lists(st.one_of(switch, link, delay), max_size=10))
+    kinds = [switch, link, delay]
+    if clean:  # a clean shutdown or reboot under a random shutdown policy
+        policy = st.sampled_from(["conditional", "freeze", "failover", "migrate"])
+        kinds.append(st.tuples(st.just("shutdown"), st.sampled_from(nodes), st.booleans(), policy))
+    return count, placement, draw(st.lists(st.one_of(*kinds), max_size=10))
 
 
 def make(count: int, placement: dict[int, str]) -> Cluster:
@@ -79,6 +83,12 @@ def play(count: int, placement: dict[int, str], actions: list[tuple[Any, ...]]) 
     for action in actions:
         if action[0] == "delay":
             wait(action[1])
+        elif action[0] == "shutdown":
+            node = cluster.nodes[action[1]]
+            if node.power and node.shutdown is None:
+                cluster.run("pve1", f"pvesh set /cluster/options --ha shutdown_policy={action[3]}")
+                cluster.shutdown_node(action[1], reboot=action[2])
+            wait(10)
         elif action[0] == "link":
             if action[1] != action[2]:
                 cluster.link(action[1], action[2], action[3])
@@ -93,6 +103,12 @@ def play(count: int, placement: dict[int, str], actions: list[tuple[Any, ...]]) 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_random_faults_never_run_a_vm_twice_and_fence_before_recovery(case: tuple) -> None:
+    play(*case)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(clean=True))
+def test_random_faults_with_clean_shutdowns_and_reboots_never_run_a_vm_twice(case: tuple) -> None:
     play(*case)
 
 

@@ -308,3 +308,19 @@ def test_an_ha_vm_with_onboot_is_left_to_ha_after_a_reboot() -> None:
     assert service_line(cluster) == "service vm:100 (pve2, freeze)"
     watch(cluster, 60)
     assert runs_on(cluster, 100) == ["pve2"] and "pve2/lrm: starting service vm:100" in ha_log(cluster, mark)
+
+
+def test_migrate_policy_hangs_the_shutdown_while_a_strict_rule_keeps_the_vm_on_the_node() -> None:
+    cluster = ha_cluster("migrate")
+    run(cluster, "ha-manager rules add node-affinity only-pve2 --resources vm:100 --nodes pve2 --strict 1")
+    cluster.advance(20)
+    run(cluster, "shutdown pve2")
+    cluster.advance(1000)
+    assert cluster.nodes["pve2"].power and cluster.shutting_down("pve2") == "poweroff"
+    assert runs_on(cluster, 100) == ["pve2"] and "lrm pve2 (maintenance mode" in run(cluster, "ha-manager status")
+    hints = [e.message for e in cluster.log.since(0) if "shutdown still waiting" in e.message]
+    assert hints == ["pve2: shutdown still waiting for pve-ha-lrm (HA services that cannot move away); "
+                     "intervene, e.g. power pve2 off"]
+    run(cluster, "power pve2 off")
+    cluster.advance(120)
+    assert not cluster.nodes["pve2"].power and cluster.shutting_down("pve2") is None
