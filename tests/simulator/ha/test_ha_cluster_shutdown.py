@@ -324,3 +324,21 @@ def test_migrate_policy_hangs_the_shutdown_while_a_strict_rule_keeps_the_vm_on_t
     run(cluster, "power pve2 off")
     cluster.advance(120)
     assert not cluster.nodes["pve2"].power and cluster.shutting_down("pve2") is None
+
+
+@pytest.mark.parametrize(("line", "kind", "output_end"), [
+    ("shutdown -h now", "poweroff", "The system will power off now!"),
+    ("shutdown -P now", "poweroff", "The system will power off now!"),
+    ("shutdown --poweroff now", "poweroff", "The system will power off now!"),
+    ("shutdown -r now", "reboot", "The system will reboot now!"),
+    ("shutdown --reboot +0", "reboot", "The system will reboot now!"),
+    ("poweroff", "poweroff", ""),
+    ("reboot", "reboot", ""),
+    ("systemctl poweroff", "poweroff", ""),
+    ("systemctl reboot", "reboot", ""),
+])
+def test_every_shell_form_starts_the_matching_shutdown(line: str, kind: str, output_end: str) -> None:
+    cluster = lab([])
+    assert run(cluster, line, "pve2").endswith(output_end)
+    assert cluster.shutting_down("pve2") == kind
+    assert [n for n in cluster.nodes if cluster.shutting_down(n)] == ["pve2"]
