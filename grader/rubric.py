@@ -58,7 +58,8 @@ class Probe(BaseModel):
     """Scripted faults applied to a fork of the student's simulated cluster before the check runs.
 
     Each step is a simulator fault command (`power pve2 off`, `network pve3 off`,
-    `link pve1 pve2 down`, `partition pve1|pve2,pve3`, `crash pve2 corosync`) or
+    `link pve1 pve2 down`, `partition pve1|pve2,pve3`, `crash pve2 corosync`, a clean
+    `shutdown pve2` or `reboot pve2` that the HA shutdown policy acts on) or
     `delay N` (let N virtual seconds pass). `{node_of:100}` is replaced by the
     node guest 100 is on when the probe starts.
     """
@@ -86,7 +87,7 @@ class Probe(BaseModel):
         return f"on a copy of your cluster, after {', '.join(steps)}"
 
 
-PROBE_VERBS = {"power", "network", "link", "partition", "crash", "delay"}
+PROBE_VERBS = {"power", "network", "link", "partition", "crash", "shutdown", "reboot", "delay"}
 
 
 class Item(BaseModel):
