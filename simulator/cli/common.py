@@ -1,6 +1,8 @@
 """Argument parsing the way PVE's CLIHandler does it, with its error texts.
 
-Models: `--opt value` / `-opt value`, boolean flags with optional 0/1,
+One parser for every simulated command (pvecm, qm, pct, pvesh, ha-manager).
+Models: `--opt value`, `-opt value`, `--opt=value`, boolean options with an
+optional 0/1, typed options (integer, boolean, enum `a|b|c`), minimum values,
 positional arguments, and the errors `400 not enough arguments`,
 `400 too many arguments`, `Unknown option: x` + `400 unable to parse option`,
 and `400 Parameter verification failed.` with a per-parameter line, each
@@ -23,10 +25,21 @@ INT_RE = re.compile(r"^-?\d+$")
 class Spec:
     usage: str
     positional: list[str] = field(default_factory=list)
-    options: dict[str, str] = field(default_factory=dict)  # name -> bool|int|str|any
+    options: dict[str, str] = field(default_factory=dict)  # name -> "bool" | "int" | "str" | "a|b|c"
     optional_positional: int = 0
     minimum: dict[str, int] = field(default_factory=dict)
     allow_any: str | None = None  # regex of extra option names accepted as strings
+    # Three details in which the ha-manager model (simulator/ha) and qm/pct/pvecm/pvesh were written
+    # differently; both are kept, so that merging their parsers changed no output. Defaults: qm/pct/pvecm/pvesh.
+    # typed_bools: a boolean as JSONSchema reads it (1|yes|on|true -> 1, 0|no|off|false -> 0, anything else
+    # a `type check ('boolean')` error), the 1/0 ha-manager writes into resources.cfg; without it a boolean
+    # is a flag, True unless its value is `0` (pct create copies that True into the guest config as is).
+    typed_bools: bool = False
+    # missing_value: the text before `400 unable to parse option` when the line ends where a value should be
+    missing_value: str = "Option {name} requires an argument"
+    # minimum_first: check `minimum` as each option is read (before a later unknown option or the positional
+    # count); without it, after the positional count, in the order of `minimum`
+    minimum_first: bool = False
 
 
 def usage_error(spec: Spec, message: str) -> PveError:
@@ -45,13 +58,20 @@ def parse(spec: Spec, args: list[str]) -> tuple[list[str], dict[str, Any]]:
     while i < len(args):
         arg = args[i]
         if arg.startswith("-") and len(arg) > 1 and not INT_RE.match(arg):
-            name = arg.lstrip("-")
-            name, eq, inline = name.partition("=")
+            name, eq, inline = arg.lstrip("-").partition("=")
             kind = _option_kind(spec, name)
             if kind is None:
                 raise usage_error(spec, f"Unknown option: {name}\n400 unable to parse option")
-            i, value = _take_value(spec, args, i, name, kind, inline if eq else None)
-            options[name] = value
+            if eq:
+                value = inline
+            elif kind == "bool" and (i + 1 >= len(args) or args[i + 1] not in ("0", "1")):
+                value = "1"
+            elif i + 1 < len(args):
+                i += 1
+                value = args[i]
+            else:
+                raise usage_error(spec, f"{spec.missing_value.format(name=name)}\n400 unable to parse option")
+            options[name] = _convert(spec, name, kind, value)
         else:
             positional.append(arg)
         i += 1
@@ -60,10 +80,11 @@ def parse(spec: Spec, args: list[str]) -> tuple[list[str], dict[str, Any]]:
         raise usage_error(spec, "400 not enough arguments")
     if len(positional) > len(spec.positional):
         raise usage_error(spec, "400 too many arguments")
-    for name, minimum in spec.minimum.items():
-        value = options.get(name)
-        if value is not None and value < minimum:
-            raise param_error(spec, name, f"value must have a minimum value of {minimum}")
+    if not spec.minimum_first:
+        for name, minimum in spec.minimum.items():
+            value = options.get(name)
+            if value is not None and value < minimum:
+                raise param_error(spec, name, f"value must have a minimum value of {minimum}")
     return positional, options
 
 
@@ -75,23 +96,27 @@ def _option_kind(spec: Spec, name: str) -> str | None:
     return None
 
 
-def _take_value(spec: Spec, args: list[str], i: int, name: str, kind: str,
-                inline: str | None) -> tuple[int, Any]:
-    if kind == "bool":
-        nxt = inline if inline is not None else (args[i + 1] if i + 1 < len(args) else None)
-        if nxt in ("0", "1"):
-            return (i if inline is not None else i + 1), nxt == "1"
-        return i, True
-    if inline is None:
-        if i + 1 >= len(args):
-            raise usage_error(spec, f"Option {name} requires an argument\n400 unable to parse option")
-        i += 1
-        inline = args[i]
+def _convert(spec: Spec, name: str, kind: str, value: str) -> Any:
     if kind == "int":
-        if not INT_RE.match(inline):
-            raise param_error(spec, name, f"type check ('integer') failed - got '{inline}'")
-        return i, int(inline)
-    return i, inline
+        if not INT_RE.match(value):
+            raise param_error(spec, name, f"type check ('integer') failed - got '{value}'")
+        number = int(value)
+        if spec.minimum_first and name in spec.minimum and number < spec.minimum[name]:
+            raise param_error(spec, name, f"value must have a minimum value of {spec.minimum[name]}")
+        return number
+    if kind == "bool":
+        if not spec.typed_bools:
+            return value != "0"
+        lowered = value.lower()
+        if lowered in ("1", "yes", "on", "true"):
+            return 1
+        if lowered in ("0", "no", "off", "false"):
+            return 0
+        raise param_error(spec, name, f"type check ('boolean') failed - got '{value}'")
+    if "|" in kind and value not in kind.split("|"):
+        raise param_error(spec, name, f"value '{value}' does not have a value in the enumeration "
+                                      f"'{kind.replace('|', ', ')}'")
+    return value
 
 
 def vmid_arg(spec: Spec, text: str) -> int:

@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .cli_args import CliError, Spec, param_error, parse
+from simulator.cli.common import Spec, param_error, parse
+from simulator.errors import PveError
+
 from .cli_status import render_status
 from .tools import HAError
 
@@ -32,8 +34,10 @@ class CliResult:
 
 
 def _spec(usage: str, positional: list[str], options: dict[str, str] | None = None, optional: int = 0) -> Spec:
+    """An ha-manager command line, read as the ha-manager model always did (see the last fields of Spec)."""
     return Spec(usage=f"ha-manager {usage}", positional=positional, options=options or {},
-                minimum={"max_restart": 0, "max_relocate": 0}, optional_positional=optional)
+                minimum={"max_restart": 0, "max_relocate": 0}, optional_positional=optional,
+                typed_bools=True, missing_value="Missing value for option: {name}", minimum_first=True)
 
 
 SPECS = {
@@ -60,7 +64,7 @@ def _sid(env: Any, spec: Spec, value: str) -> str:
         kind = env.guest_type(value)
         if kind is None:
             # "unable do detect" is the real (misspelt) text of PVE::HA::Config::parse_sid
-            raise CliError(f"unable do detect SID from VMID - VM/CT {value} does not exist")
+            raise PveError(f"unable do detect SID from VMID - VM/CT {value} does not exist")
         return f"{kind}:{value}"
     if not re.match(r"^(vm|ct):[1-9][0-9]*$", value):
         raise param_error(spec, "sid", "value does not look like a valid ha resource id")
@@ -70,7 +74,7 @@ def _sid(env: Any, spec: Spec, value: str) -> str:
 def _error_state(env: Any, sid: str, req_state: str | None = None) -> None:
     sd = (env.read_manager_status().get("service_status") or {}).get(sid)
     if sd and sd.get("state") == "error" and req_state != "disabled":
-        raise CliError(f"service '{sid}' in error state, must be disabled and fixed first")
+        raise PveError(f"service '{sid}' in error state, must be disabled and fixed first")
 
 
 def cmd_add(env: Any, args: list[str]) -> str:
@@ -79,9 +83,9 @@ def cmd_add(env: Any, args: list[str]) -> str:
     sid = _sid(env, spec, raw)
     resources = env.read_resources()
     if sid in resources:
-        raise CliError(f"create resource failed: resource ID '{sid}' already defined")
+        raise PveError(f"create resource failed: resource ID '{sid}' already defined")
     if env.guest_type(sid.split(":")[1]) != sid.split(":")[0]:
-        raise CliError(f"resource '{sid}' does not exist in cluster")
+        raise PveError(f"resource '{sid}' does not exist in cluster")
     _check_group_option(env, opts)
     resources[sid] = {k: v for k, v in opts.items()}
     env.write_resources(resources)
@@ -92,9 +96,9 @@ def _check_group_option(env: Any, opts: dict[str, Any]) -> None:
     if "group" not in opts:
         return
     if env.ha_groups_migrated():
-        raise CliError("invalid parameter 'group': ha groups have been migrated to rules")
+        raise PveError("invalid parameter 'group': ha groups have been migrated to rules")
     if opts["group"] not in env.read_group_config()["ids"]:
-        raise CliError(f"HA group '{opts['group']}' does not exist")
+        raise PveError(f"HA group '{opts['group']}' does not exist")
 
 
 def cmd_set(env: Any, args: list[str]) -> str:
@@ -103,14 +107,14 @@ def cmd_set(env: Any, args: list[str]) -> str:
     sid = _sid(env, spec, raw)
     resources = env.read_resources()
     if sid not in resources:
-        raise CliError(f"update resources config failed: no such resource '{sid}'")
+        raise PveError(f"update resources config failed: no such resource '{sid}'")
     if "state" in opts:
         _error_state(env, sid, opts["state"])
     _check_group_option(env, opts)
     opts.pop("digest", None)
     for key in [k for k in re.split(r"[\s,;]+", opts.pop("delete", "")) if k]:
         if key not in RESOURCE_OPTS:
-            raise CliError(f"update resources config failed: no such option '{key}'")
+            raise PveError(f"update resources config failed: no such option '{key}'")
         resources[sid].pop(key, None)
     resources[sid].update(opts)
     env.write_resources(resources)
@@ -123,7 +127,7 @@ def cmd_remove(env: Any, args: list[str]) -> str:
     sid = _sid(env, spec, raw)
     resources = env.read_resources()
     if sid not in resources:
-        raise CliError(f"cannot delete service '{sid}', not HA managed!")
+        raise PveError(f"cannot delete service '{sid}', not HA managed!")
     del resources[sid]
     env.write_resources(resources)
     if opts.get("purge", 1):
@@ -156,7 +160,7 @@ def cmd_status(env: Any, args: list[str]) -> str:
 def _migrate(env: Any, task: str, sid: str, node: str) -> str:
     resources = env.read_resources()
     if sid not in resources or resources[sid].get("state") == "ignored":
-        raise CliError(f"resource '{sid}' is not HA managed")
+        raise PveError(f"resource '{sid}' is not HA managed")
     _error_state(env, sid)
     messages = _affinity_messages(env, task, sid, node)
     env.queue_crm_commands(f"{task} {sid} {node}")
@@ -177,7 +181,7 @@ def _affinity_messages(env: Any, task: str, sid: str, node: str) -> list[str]:
         lines = [f"cannot {task} resource '{sid}' to node '{node}':", ""]
         lines += [f"- resource '{c}' on target node '{node}' in negative affinity with resource '{sid}'"
                   for c in blockers]
-        raise CliError("\n".join(lines))
+        raise PveError("\n".join(lines))
     return [f"also {task} resource '{c}' in positive affinity with resource '{sid}' to target node '{node}'"
             for c in sorted(affinity["positive"].get(sid, {})) if (ss.get(c) or {}).get("node") != node]
 
@@ -191,7 +195,7 @@ def cmd_migrate(env: Any, args: list[str], task: str = "migrate") -> str:
 def cmd_crm_command(env: Any, args: list[str]) -> str:
     usage = "ha-manager crm-command <arm-ha|disarm-ha|migrate|node-maintenance|relocate|stop> ..."
     if not args:
-        raise CliError(f"400 not enough arguments\n{usage}")
+        raise PveError(f"400 not enough arguments\n{usage}")
     verb, rest = args[0], args[1:]
     if verb in ("migrate", "relocate"):
         return cmd_migrate(env, rest, verb)
@@ -202,7 +206,7 @@ def cmd_crm_command(env: Any, args: list[str]) -> str:
         if not re.match(r"^\d+$", timeout):
             raise param_error(spec, "timeout", f"type check ('integer') failed - got '{timeout}'")
         if sid not in env.read_resources():
-            raise CliError(f"resource '{sid}' is not HA managed")
+            raise PveError(f"resource '{sid}' is not HA managed")
         _error_state(env, sid)
         env.queue_crm_commands(f"stop {sid} {timeout}")
         return ""
@@ -213,7 +217,7 @@ def cmd_crm_command(env: Any, args: list[str]) -> str:
             raise param_error(spec, "action", f"value '{action}' does not have a value in the enumeration "
                                               "'enable, disable'")
         if node not in env.cluster_nodes():
-            raise CliError(f"no such cluster node '{node}'")
+            raise PveError(f"no such cluster node '{node}'")
         env.queue_crm_commands(f"{action}-node-maintenance {node}")
         return ""
     if verb == "disarm-ha":
@@ -228,7 +232,7 @@ def cmd_crm_command(env: Any, args: list[str]) -> str:
         parse(_spec("crm-command arm-ha", []), rest)
         env.queue_crm_commands("arm-ha")
         return ""
-    raise CliError(f"ERROR: unknown command 'ha-manager crm-command {verb}'\nUSAGE: {usage}")
+    raise PveError(f"ERROR: unknown command 'ha-manager crm-command {verb}'\nUSAGE: {usage}")
 
 
 def _commands() -> dict[str, Any]:
@@ -260,8 +264,8 @@ def run_ha_manager(env: Any, argv: list[str]) -> CliResult:
         return CliResult(255, f"ERROR: unknown command 'ha-manager {argv[0]}'\n{USAGE}")
     try:
         return CliResult(0, handler(env, argv[1:]))
-    except CliError as err:
-        return CliResult(err.code, err.message)
+    except PveError as err:
+        return CliResult(err.exit_code, err.message)
     except HAError as err:
         return CliResult(255, str(err))
 

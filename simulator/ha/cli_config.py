@@ -13,18 +13,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from simulator.cli.common import Spec, param_error, parse, usage_error
+from simulator.errors import PveError
+
 from . import config
-from .cli_args import CliError, Spec, param_error, parse, usage_error
+from .cli import _spec
 from .tools import HAError, format_node_list, parse_node_list
 
 MIGRATED = "ha groups have been migrated to rules"
 GROUP_OPTS = {"nodes": "str", "restricted": "bool", "nofailback": "bool", "comment": "str"}
 RULE_OPTS = {"resources": "str", "nodes": "str", "strict": "bool", "affinity": "positive|negative",
              "comment": "str", "disable": "bool"}
-
-
-def _spec(usage: str, positional: list[str], options: dict[str, str]) -> Spec:
-    return Spec(usage=f"ha-manager {usage}", positional=positional, options=options)
 
 
 def _nodes(spec: Spec, value: str) -> dict[str, int]:
@@ -39,7 +38,7 @@ def _nodes(spec: Spec, value: str) -> dict[str, int]:
 
 def _groups(env: Any, verb: str) -> dict[str, Any]:
     if env.ha_groups_migrated():
-        raise CliError(f"cannot {verb} group: {MIGRATED}")
+        raise PveError(f"cannot {verb} group: {MIGRATED}")
     return env.read_group_config()
 
 
@@ -50,7 +49,7 @@ def cmd_groupadd(env: Any, args: list[str]) -> str:
         raise param_error(spec, "nodes", "property is missing and it is not optional")
     groups = _groups(env, "create")
     if group in groups["ids"]:
-        raise CliError(f"create ha group failed: ha group ID '{group}' already defined")
+        raise PveError(f"create ha group failed: ha group ID '{group}' already defined")
     groups["ids"][group] = {"type": "group", "nodes": _nodes(spec, opts["nodes"]),
                             "restricted": opts.get("restricted", 0), "nofailback": opts.get("nofailback", 0)}
     if opts.get("comment"):
@@ -64,11 +63,11 @@ def cmd_groupset(env: Any, args: list[str]) -> str:
     (group,), opts = parse(spec, args)
     groups = _groups(env, "update")
     if group not in groups["ids"]:
-        raise CliError(f"update ha group failed: no such ha group '{group}'")
+        raise PveError(f"update ha group failed: no such ha group '{group}'")
     entry = groups["ids"][group]
     for key in [k for k in re.split(r"[\s,;]+", opts.pop("delete", "")) if k]:
         if key not in ("restricted", "nofailback", "comment"):
-            raise CliError(f"update ha group failed: no such option '{key}'")
+            raise PveError(f"update ha group failed: no such option '{key}'")
         entry.pop(key, None)
     opts.pop("digest", None)
     if "nodes" in opts:
@@ -83,7 +82,7 @@ def cmd_groupremove(env: Any, args: list[str]) -> str:
     groups = _groups(env, "delete")
     users = sorted(sid for sid, cd in env.read_resources().items() if cd.get("group") == group)
     if users:
-        raise CliError(f"delete ha group failed: ha group is used by service '{users[0]}'")
+        raise PveError(f"delete ha group failed: ha group is used by service '{users[0]}'")
     groups["ids"].pop(group, None)
     env.write_group_config(groups)
     return ""
@@ -126,10 +125,10 @@ def _rule_from_opts(spec: Spec, kind: str, opts: dict[str, Any], rule: dict[str,
 def _check_references(env: Any, failed: str, rule: dict[str, Any]) -> None:
     unmanaged = sorted(sid for sid in rule.get("resources", {}) if sid not in env.read_resources())
     if unmanaged:
-        raise CliError(f"{failed}: cannot use unmanaged resource(s) {', '.join(unmanaged)}.")
+        raise PveError(f"{failed}: cannot use unmanaged resource(s) {', '.join(unmanaged)}.")
     unknown = sorted(n for n in rule.get("nodes", {}) if n not in env.cluster_nodes())
     if unknown:
-        raise CliError(f"{failed}: cannot use non-existant node(s) {', '.join(unknown)}.")
+        raise PveError(f"{failed}: cannot use non-existant node(s) {', '.join(unknown)}.")
 
 
 def _check_feasible(env: Any, rules: dict[str, Any], ruleid: str, failed: str) -> None:
@@ -140,13 +139,13 @@ def _check_feasible(env: Any, rules: dict[str, Any], ruleid: str, failed: str) -
     errors = feasibility_errors(trial, env.cluster_nodes()).get(ruleid)
     if errors:
         reasons = "".join(f"\n{opt}: {', '.join(msgs)}" for opt, msgs in sorted(errors.items()))
-        raise CliError(f"{failed}: 400 Rule '{ruleid}' is invalid.{reasons}")
+        raise PveError(f"{failed}: 400 Rule '{ruleid}' is invalid.{reasons}")
 
 
 def cmd_rules(env: Any, args: list[str]) -> str:
     usage = "ha-manager rules <add|config|list|remove|set> ..."
     if not args:
-        raise CliError(f"400 not enough arguments\n{usage}")
+        raise PveError(f"400 not enough arguments\n{usage}")
     verb, rest = args[0], args[1:]
     if verb in ("config", "list"):
         _, opts = parse(_spec(f"rules {verb} [OPTIONS]", [], {"type": "node-affinity|resource-affinity",
@@ -160,7 +159,7 @@ def cmd_rules(env: Any, args: list[str]) -> str:
         return ""
     if verb in ("add", "set"):
         return _rules_add_set(env, verb, rest)
-    raise CliError(f"ERROR: unknown command 'ha-manager rules {verb}'\nUSAGE: {usage}")
+    raise PveError(f"ERROR: unknown command 'ha-manager rules {verb}'\nUSAGE: {usage}")
 
 
 def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
@@ -174,7 +173,7 @@ def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
     rules = env.read_rules_config()
     if verb == "add":
         if ruleid in rules["ids"]:
-            raise CliError(f"create ha rule failed: HA rule '{ruleid}' already defined")
+            raise PveError(f"create ha rule failed: HA rule '{ruleid}' already defined")
         for needed in ("resources", "nodes") if kind == "node-affinity" else ("resources", "affinity"):
             if needed not in opts:
                 raise param_error(spec, needed, "property is missing and it is not optional")
@@ -184,7 +183,7 @@ def _rules_add_set(env: Any, verb: str, rest: list[str]) -> str:
         rules["ids"][ruleid] = rule
         rules["order"][ruleid] = max(rules["order"].values(), default=0) + 1
     elif ruleid not in rules["ids"] or rules["ids"][ruleid]["type"] != kind:
-        raise CliError(f"update HA rules failed: HA rule '{ruleid}' does not exist")
+        raise PveError(f"update HA rules failed: HA rule '{ruleid}' does not exist")
     failed = "create ha rule failed" if verb == "add" else "update HA rules failed"
     _rule_from_opts(spec, kind, opts, rules["ids"][ruleid])
     _check_references(env, failed, rules["ids"][ruleid])
