@@ -119,6 +119,11 @@ def _convert(spec: Spec, name: str, kind: str, value: str) -> Any:
     return value
 
 
+def config_values(options: dict[str, Any]) -> dict[str, str]:
+    """Parsed options as guest-config text: PVE writes booleans as 1/0 (`unprivileged: 1`)."""
+    return {k: str(int(v)) if isinstance(v, bool) else str(v) for k, v in options.items()}
+
+
 def vmid_arg(spec: Spec, text: str) -> int:
     if not INT_RE.match(text):
         raise param_error(spec, "vmid", f"type check ('integer') failed - got '{text}'")

@@ -8,7 +8,7 @@ Leaves out: enter/exec/console, push/pull, mount, fsck, resize, restore.
 from __future__ import annotations
 
 from simulator.cli import Context, register_command
-from simulator.cli.common import Spec, parse, tool_usage, unknown_subcommand, vmid_arg
+from simulator.cli.common import Spec, config_values, parse, tool_usage, unknown_subcommand, vmid_arg
 from simulator.cli.guest_cli import _lvm_volumes, run_common, specs
 from simulator.cluster import CommandResult
 from simulator.errors import PveError
@@ -60,7 +60,7 @@ def _create(ctx: Context, args: list[str]) -> str:
         raise PveError(f"volume '{template}' does not exist")  # UNVERIFIED wording
     start = options.pop("start", False)
     rootfs_storage = options.pop("storage", "local")
-    config = {k: str(v) for k, v in options.items()}
+    config = config_values(options)
     config.setdefault("rootfs", f"{rootfs_storage}:4")  # PVE's default: 4 GiB on --storage (local)
     config["ostype"] = config.get("ostype", "debian")
     cluster.create_guest(ctx.node, vmid, "lxc", config, ctx.user)
@@ -80,7 +80,7 @@ def _set(ctx: Context, args: list[str]) -> str:
     positional, options = parse(spec, args)
     vmid = vmid_arg(spec, positional[0])
     delete = [d for d in str(options.pop("delete", "")).split(",") if d]
-    ctx.cluster.set_guest(ctx.node, vmid, "lxc", {k: str(v) for k, v in options.items()}, delete)
+    ctx.cluster.set_guest(ctx.node, vmid, "lxc", config_values(options), delete)
     return ""
 
 

@@ -9,7 +9,7 @@ importdisk, agent, monitor, terminal, pending, rescan, resize.
 from __future__ import annotations
 
 from simulator.cli import Context, register_command
-from simulator.cli.common import Spec, parse, tool_usage, unknown_subcommand, vmid_arg
+from simulator.cli.common import Spec, config_values, parse, tool_usage, unknown_subcommand, vmid_arg
 from simulator.cli.guest_cli import _lvm_volumes, run_common, specs
 from simulator.cluster import CommandResult
 
@@ -45,7 +45,7 @@ def _create_or_set(ctx: Context, sub: str, args: list[str]) -> str:
     vmid = vmid_arg(spec, positional[0])
     start = options.pop("start", False)
     delete = [d for d in str(options.pop("delete", "")).split(",") if d]
-    config = {k: str(v) for k, v in options.items()}
+    config = config_values(options)
     cluster = ctx.cluster
     if sub == "set":
         cluster.set_guest(ctx.node, vmid, "qemu", config, delete)
