@@ -49,17 +49,11 @@ def new_cluster(scenario: dict[str, Any], *, now: datetime) -> Cluster:
     """The lab's initial cluster, its virtual clock mapped onto the real start time."""
     cluster = build(scenario or {})
     cluster.clock.epoch = int(now.timestamp()) - int(cluster.clock.now)
-    _install_extensions(cluster)
-    from simulator.ha.cluster_ha import install
-
-    install(cluster)  # pve-ha-crm and pve-ha-lrm run on every real PVE node, so on every lab cluster too
-    return cluster
+    return cluster  # the simulator runs the HA stack on every cluster, as every PVE node runs it
 
 
 def load(state: dict[str, Any]) -> Cluster:
-    cluster = Cluster.from_json(state)
-    _install_extensions(cluster)
-    return cluster
+    return Cluster.from_json(state)
 
 
 class StateUnreadable(Exception):
@@ -78,11 +72,6 @@ def load_or_none(state: dict[str, Any]) -> Cluster | None:
         return load_or_raise(state)
     except StateUnreadable:
         return None
-
-
-def _install_extensions(cluster: Cluster) -> None:
-    """Simulator packages that must be imported before a saved cluster is restored (HA, later Ceph)."""
-    import simulator.ha.cluster_ha  # noqa: F401  (registers the `ha` subsystem type and `ha-manager`)
 
 
 def first_node(cluster: Cluster) -> str:

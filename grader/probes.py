@@ -27,15 +27,9 @@ if TYPE_CHECKING:
 PLACEHOLDER = re.compile(r"\{node_of:(?P<vmid>\d+)\}")
 
 
-def load_extensions() -> None:
-    """Simulator packages whose subsystems must be known before a cluster is restored (HA)."""
-    import simulator.ha.cluster_ha  # noqa: F401  (registers the `ha` subsystem type)
-
-
 def fork(snapshot: dict[str, Any]) -> Cluster:
     from simulator.cluster import Cluster
 
-    load_extensions()
     return Cluster.from_json(json.loads(json.dumps(snapshot)))
 
 

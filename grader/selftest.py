@@ -50,13 +50,10 @@ class Case:
 
 
 def initial_cluster(lab: LabSpec) -> Cluster:
-    """The lab's starting cluster, as the console creates it (scenario + HA stack)."""
-    from simulator.ha.cluster_ha import install
+    """The lab's starting cluster, as the console creates it (the HA stack runs on every cluster)."""
     from simulator.scenario import build
 
-    cluster = build(lab.scenario)
-    install(cluster)
-    return cluster
+    return build(lab.scenario)
 
 
 def play(lab: LabSpec, commands: list[Command]) -> tuple[Cluster, GradeContext, list[str]]:

@@ -62,6 +62,16 @@ def _enter(request: HttpRequest, slug: str, **required) -> CourseAccess:
     return access
 
 
+def _started_lab(request: HttpRequest, slug: str, lab_slug: str) -> tuple[CourseAccess, Lab, LabEnvironment]:
+    """The course, the lab and the caller's own environment in it; 404 until the lab is started."""
+    access = _enter(request, slug)
+    lab = selectors.lab_get_for(access, lab_slug)
+    environment = selectors.environment_get_for(request.user, lab)
+    if environment is None:
+        raise Http404("Start the lab first.")
+    return access, lab, environment
+
+
 def _instructions_html(lab: Lab) -> str:
     from courseware.markdown import render_markdown
 
@@ -122,11 +132,7 @@ def lab_start(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def lab_reset(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
-    access = _enter(request, slug)
-    lab = selectors.lab_get_for(access, lab_slug)
-    environment = selectors.environment_get_for(request.user, lab)
-    if environment is None:
-        raise Http404("Start the lab first.")
+    _access, lab, environment = _started_lab(request, slug, lab_slug)
     services.environment_reset(environment=environment)
     messages.success(request, "Your cluster is back at the lab's starting point.")
     return redirect("lab-workspace", slug, lab.slug)
@@ -136,11 +142,7 @@ def lab_reset(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
 @require_POST
 def lab_console(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
     """One console line. htmx gets the answer and a fresh picture; a plain form post gets the page."""
-    access = _enter(request, slug)
-    lab = selectors.lab_get_for(access, lab_slug)
-    environment = selectors.environment_get_for(request.user, lab)
-    if environment is None:
-        raise Http404("Start the lab first.")
+    access, lab, environment = _started_lab(request, slug, lab_slug)
     line = str(request.POST.get("line", ""))[: console.MAX_LINE * 20]
     try:
         entry = services.environment_run(environment=environment, line=line)
@@ -157,11 +159,7 @@ def lab_console(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def lab_picture(request: HttpRequest, slug: str, lab_slug: str) -> HttpResponse:
-    access = _enter(request, slug)
-    lab = selectors.lab_get_for(access, lab_slug)
-    environment = selectors.environment_get_for(request.user, lab)
-    if environment is None:
-        raise Http404("Start the lab first.")
+    access, lab, environment = _started_lab(request, slug, lab_slug)
     environment = services.environment_sync(environment=environment)
     cluster = console.load_or_none(environment.state)
     return render(request, "grader/_picture.html", {"picture": picture.render(cluster) if cluster else "",

@@ -20,7 +20,6 @@ TOKEN_SECRET = "5f0c3a9e-1d2b-4c7a-9e8f-0a1b2c3d4e5f"
 # Three quorate nodes, a few guests, HA with a node-affinity rule, a snapshot and a migration task.
 LAB_SCENARIO = """\
 seed: 7
-ha: true
 topology:
   cluster: {name: lab, nodes: [pve1, pve2, pve3]}
   storages: [{id: nas, type: nfs, content: [images, rootdir, backup], server: 192.168.1.50, export: /srv/pve}]

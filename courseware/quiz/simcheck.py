@@ -11,13 +11,9 @@ resources are added, the student's command line runs on the question's node
 (`Cluster.run`), virtual time advances by SETTLE_SECONDS so tasks and HA
 rounds finish, and the condition is evaluated on the resulting cluster.
 
-Known gaps (the simulator was being built in parallel):
-- `ScenarioRef` (a named scenario) needs a scenario library in the simulator;
-  until `simulator.scenario.library(ref)` exists such questions report the
-  simulator as unavailable. The shipped content uses inline topologies only.
-- `ha_resource` conditions and `ha_resources` in a topology need the
-  simulator's HA stack (`simulator.ha.cluster_ha.install`); where it is
-  missing such answers are reported as not gradable (never as wrong).
+A `ScenarioRef` names a starting point of `simulator.scenario.library`; every
+cluster the simulator builds runs its HA stack, so `ha_resource` conditions
+and `ha_resources` in a topology need nothing more.
 """
 
 from __future__ import annotations
@@ -107,7 +103,6 @@ class ClusterChecker:
                 raise SimulatorMissing(f"the simulator has no scenario library for '{source.ref}'")
             return self.scenario.build(library(source.ref))
         cluster = self.scenario.build(topology_to_scenario(source))
-        _install_ha(cluster)  # every real PVE node runs pve-ha-crm and pve-ha-lrm
         for n in source.nodes:
             if not n.online:
                 cluster.apply_fault(f"power {n.name} off")
@@ -156,20 +151,6 @@ class ClusterChecker:
         if c.ha_resource is not None:
             return _ha_failures(cluster, c.ha_resource.sid, c.ha_resource.state)
         raise ValueError("empty condition")  # pragma: no cover - the schema forbids it
-
-
-def _install_ha(cluster: Any) -> bool:
-    """Start the simulator's HA stack on the cluster, where the simulator has one."""
-    for module_name in ("simulator.ha.cluster_ha", "simulator.ha.cluster_env"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        install = getattr(module, "install", None)
-        if install is not None:
-            install(cluster)
-            return True
-    return False
 
 
 def _has_command(cluster: Any, name: str) -> bool:

@@ -5,8 +5,8 @@ Serves `PveApi.handle` (the same code path in-process callers use) on
 at start (its SHA-256 fingerprint printed in PVE's colon-hex form, as
 `pvenode cert info` shows it), HTTP/1.1 keep-alive, one request at a time
 against the cluster (a lock), and optional faults (faults.py). The cluster
-is the scenario's, after its steps (`ha: true` in the scenario runs the
-HA stack); virtual time stands still unless
+is the scenario's, after its steps (the HA stack runs on every simulated
+cluster); virtual time stands still unless
 `--speed` lets it follow the wall clock. Leaves out: the web GUI, tickets,
 websockets (consoles) and HTTP/2.
 """
@@ -261,7 +261,7 @@ def _load(args: argparse.Namespace) -> tuple[Any, ApiSettings]:
 
 
 def scenario_cluster(data: dict[str, Any]) -> Any:
-    """The scenario's cluster after its steps; `ha: true` runs the HA stack on it first.
+    """The scenario's cluster after its steps; every cluster runs the HA stack.
 
     The scenario's `api:` version and point of view (not its tokens) are stored
     with the cluster, so an in-process client sees the same PVE version.
@@ -277,10 +277,6 @@ def scenario_cluster(data: dict[str, Any]) -> Any:
         raise ValueError(f"scenario: {exc}") from None
     declared = ApiSettings.from_json(data.get("api"))
     store(cluster, ApiSettings(declared.version, [], declared.node))
-    if data.get("ha"):
-        from simulator.ha.cluster_ha import install
-
-        install(cluster)
     default_node = sorted(cluster.nodes)[0]
     for index, step in enumerate(data.get("steps") or [], start=1):
         if not isinstance(step, dict) or len(set(step) & {"run", "fault", "delay"}) != 1:
